@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pt_config.h - podtap's configuration: defaults, one YAML file, and --set KEY=VALUE overrides, with precise errors. */
+#ifndef PT_CONFIG_H
+#define PT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PT_CONFIG_STR_LEN 256
+#define PT_CONFIG_MAX_PORTS 4
+#define PT_CONFIG_ERR_LEN 512
+
+/** Every key of config/podtap.yaml; the dotted YAML path of each field is given beside it. */
+struct pt_config {
+	struct {
+		char name[PT_CONFIG_STR_LEN];           /* sensor.name: observer.name; "" = host name */
+	} sensor;
+	struct {
+		char level[16];                         /* log.level: error | warn | info | debug */
+	} log;
+	struct {
+		uint32_t workers;                       /* capture.workers: worker lcores; 0 = every EAL lcore but main */
+		uint32_t rx_descriptors;                /* capture.rx_descriptors: per RX queue, 64..16384 */
+		uint32_t mbufs;                         /* capture.mbufs: mbufs per port pool, 1023..16777215 */
+		uint32_t mbuf_cache;                    /* capture.mbuf_cache: per-lcore mempool cache, 0..512 */
+		bool rss;                               /* capture.rss: use hardware RSS queues when the port has them */
+		bool promiscuous;                       /* capture.promiscuous */
+		uint32_t snaplen;                       /* capture.snaplen: libpcap -i snapshot length, 64..262144 */
+		char bpf_filter[PT_CONFIG_STR_LEN];     /* capture.bpf_filter: libpcap filter, "" = none */
+	} capture;
+	struct {
+		bool decapsulate;                       /* decode.decapsulate */
+		uint16_t vxlan_ports[PT_CONFIG_MAX_PORTS]; /* decode.vxlan_ports: list of UDP ports */
+		uint32_t n_vxlan_ports;
+		uint16_t geneve_port;                   /* decode.geneve_port: 0 disables */
+		uint32_t fragment_table_size;           /* decode.fragment_table_size: 64..1048576 */
+	} decode;
+	struct {
+		uint32_t max_flows;                     /* flow.max_flows: per worker, 1024..67108864 */
+		uint64_t timeout_tcp_opening_ns;        /* flow.timeouts.tcp_opening (duration) */
+		uint64_t timeout_tcp_established_ns;    /* flow.timeouts.tcp_established */
+		uint64_t timeout_tcp_closed_ns;         /* flow.timeouts.tcp_closed */
+		uint64_t timeout_udp_ns;                /* flow.timeouts.udp */
+		uint64_t timeout_icmp_ns;               /* flow.timeouts.icmp */
+		uint64_t timeout_other_ns;              /* flow.timeouts.other */
+		uint64_t update_interval_ns;            /* flow.update_interval: 0 = no interim records */
+		uint32_t record_ring_size;              /* flow.record_ring_size: worker -> control ring, 1024..4194304 */
+	} flow;
+	struct {
+		char flows[PT_CONFIG_STR_LEN];          /* output.flows: path, "-" = stdout, "" = none */
+		char alerts[PT_CONFIG_STR_LEN];         /* output.alerts: path, "-" = stdout, "" = none */
+	} output;
+	struct {
+		bool enabled;                           /* redis.enabled */
+		char url[PT_CONFIG_STR_LEN];            /* redis.url: redis://[user:pass@]host:port[/db] or unix:///path */
+		char prefix[64];                        /* redis.prefix: key prefix, default "podtap:" */
+	} redis;
+	struct {
+		uint64_t interval_ns;                   /* stats.interval: counters to the log and Redis; 0 = off */
+	} stats;
+};
+
+/** Fill @p cfg with the documented defaults (those of config/podtap.yaml). */
+void pt_config_default(struct pt_config *cfg);
+
+/**
+ * Apply a YAML file on top of @p cfg. Keys not in the file keep their values.
+ * @param err  on failure, one line naming "file:line: key: problem" (or the YAML syntax error with file:line).
+ * @return 0; -ENOENT/-EACCES if the file cannot be opened; -EINVAL for a syntax error, an unknown key,
+ *         a value of the wrong type or out of range.
+ */
+int pt_config_load_file(struct pt_config *cfg, const char *path, char *err, size_t err_len);
+
+/**
+ * Apply one override "dotted.key=value" (as given to --set). Lists are comma separated, optionally
+ * in brackets: "decode.vxlan_ports=4789,8472".
+ * @param err  on failure, one line naming the key and the problem.
+ * @return 0, or -EINVAL for a missing '=', an unknown key or a bad value.
+ */
+int pt_config_set(struct pt_config *cfg, const char *assignment, char *err, size_t err_len);
+
+/**
+ * Parse a duration: a plain number of seconds ("30", "1.5"), or a number with a unit among
+ * ms, s, m, h, d ("500ms", "5m", "24h").
+ * @return 0, or -EINVAL when malformed, negative or overflowing.
+ */
+int pt_config_parse_duration(const char *text, uint64_t *ns);
+
+#endif /* PT_CONFIG_H */
