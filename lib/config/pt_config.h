@@ -67,8 +67,10 @@ void pt_config_default(struct pt_config *cfg);
 /**
  * Apply a YAML file on top of @p cfg. Keys not in the file keep their values.
  * @param err  on failure, one line naming "file:line: key: problem" (or the YAML syntax error with file:line).
- * @return 0; -ENOENT/-EACCES if the file cannot be opened; -EINVAL for a syntax error, an unknown key,
- *         a value of the wrong type or out of range.
+ * The file is applied all or nothing: on any error @p cfg is left unchanged.
+ * @return 0; a negative errno if the file cannot be read (-ENOENT, -EACCES, -EISDIR, -ENOMEM...);
+ *         -EINVAL for a syntax error, an unknown or duplicate key, a value of the wrong type or out of
+ *         range, or a file larger than 1 MiB.
  */
 int pt_config_load_file(struct pt_config *cfg, const char *path, char *err, size_t err_len);
 

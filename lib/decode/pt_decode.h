@@ -32,6 +32,7 @@ enum pt_decode_result {
 	PT_DECODE_TRUNC_TUNNEL,     /* VXLAN/Geneve/GRE/ERSPAN header cut short */
 	PT_DECODE_BAD_TUNNEL,       /* tunnel header with an unsupported version or flags */
 	PT_DECODE_TUNNEL_TOO_DEEP,  /* more than PT_DECODE_MAX_TUNNELS nested encapsulations */
+	PT_DECODE_BAD_IPV6_HEADER,  /* version != 6 under an IPv6 Ethertype/next header (added last: keeps the values above) */
 	PT_DECODE_RESULT_MAX
 };
 
@@ -138,6 +139,9 @@ void pt_frag_table_free(struct pt_frag_table *table);
  * For a PT_DECODE_FRAG_FIRST packet, remember its ports under (src, dst, proto, frag_id).
  * For a PT_DECODE_FRAG_LATER packet, copy the remembered ports (and ICMP type/code) into @p pkt.
  * Packets without fragment flags are left alone.
+ * IPv6 fragments are matched on (src, dst, frag_id) only (RFC 8200): a later IPv6 fragment reports the
+ * next header of its fragment header, which differs from the first fragment's l4_proto when extension
+ * headers follow the fragment header, so l4_proto is copied from the first fragment too.
  * @param now_ns   packet time; entries older than 30 s are ignored.
  * @return true when @p pkt now has ports (always for unfragmented and first fragments),
  *         false for a later fragment whose first fragment was not seen (the caller counts it).

@@ -176,6 +176,13 @@ const char *pt_flow_event_name(enum pt_flow_event event);
 /** Name of a timeout class for the configuration: "tcp_opening", "tcp_established", ... */
 const char *pt_flow_timeout_class_name(enum pt_flow_timeout_class cls);
 
+/**
+ * For ICMP (@p ip_version 4) or ICMPv6 (6) request/reply types, the type of the other half
+ * (echo request 8 -> reply 0, ...), as Community ID v1 pairs them.
+ * @return the counterpart type, or -1 for a one-way type (keyed by type and code).
+ */
+int pt_flow_icmp_counterpart(uint8_t ip_version, uint8_t type);
+
 /** Longest Community ID text with its NUL ("1:" + 28 base64 characters). */
 #define PT_FLOW_COMMUNITY_ID_LEN 32
 

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* control.c - The control side: drain worker rings into the sinks, write counters, watch for idleness. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "podtap.h"
+
+#define CONTROL_DRAIN_BATCH 4096   /* records per worker per call, so one busy worker cannot starve the rest */
+
+static int control_open_sink(const char *path, const char *what, struct pt_output_file **out, char *err, size_t err_len)
+{
+	char why[PT_CONFIG_ERR_LEN];
+
+	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	*out = pt_output_file_open(path, why, sizeof(why));
+	if (*out == NULL) {
+		snprintf(err, err_len, "%s: cannot open %s", what, why);
+		return -EIO;
+	}
+	return 0;
+}
+
+int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const struct pt_options *opt,
+		    struct pt_worker *workers, uint32_t n_workers, struct pt_capture *capture, char *err, size_t err_len)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	ctl->workers = workers;
+	ctl->n_workers = n_workers;
+	ctl->capture = capture;
+	ctl->cfg = cfg;
+	ctl->opt = opt;
+	if (cfg->sensor.name[0] != '\0')
+		snprintf(ctl->observer_name, sizeof(ctl->observer_name), "%s", cfg->sensor.name);
+	else if (gethostname(ctl->observer_name, sizeof(ctl->observer_name) - 1) != 0)
+		snprintf(ctl->observer_name, sizeof(ctl->observer_name), "podtap");
+	if (control_open_sink(cfg->output.flows, "--flows", &ctl->flows_out, err, err_len) != 0 ||
+	    control_open_sink(cfg->output.alerts, "--alerts", &ctl->alerts_out, err, err_len) != 0 ||
+	    control_open_sink(opt->stats_path, "--stats", &ctl->stats_out, err, err_len) != 0) {
+		pt_output_file_close(ctl->flows_out);
+		pt_output_file_close(ctl->alerts_out);
+		return -EIO;
+	}
+	ctl->started_mono_ns = pt_time_mono_ns();
+	ctl->next_stats_mono_ns = cfg->stats.interval_ns ? ctl->started_mono_ns + cfg->stats.interval_ns : UINT64_MAX;
+	return 0;
+}
+
+uint32_t pt_control_drain(struct pt_control *ctl)
+{
+	uint32_t written = 0;
+
+	for (uint32_t i = 0; i < ctl->n_workers; i++) {
+		struct pt_spsc_ring *ring = ctl->workers[i].records;
+		const struct pt_flow_record *rec;
+
+		for (uint32_t k = 0; k < CONTROL_DRAIN_BATCH && (rec = pt_spsc_ring_peek(ring)) != NULL; k++) {
+			if (ctl->flows_out != NULL) {
+				struct pt_json j;
+				int len;
+
+				pt_json_init(&j, ctl->line, sizeof(ctl->line));
+				pt_output_format_flow(&j, rec, ctl->observer_name);
+				len = pt_json_finish(&j);
+				if (len > 0)
+					pt_output_file_write(ctl->flows_out, ctl->line, (size_t)len);
+			}
+			pt_spsc_ring_release(ring);
+			written++;
+		}
+	}
+	ctl->records_written += written;
+	return written;
+}
+
+void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c)
+{
+	memset(c, 0, sizeof(*c));
+	for (uint32_t i = 0; i < ctl->n_workers; i++) {
+		const struct pt_worker *w = &ctl->workers[i];
+		struct pt_flow_stats fs;
+
+		c->packets += w->packets;
+		c->bytes += w->bytes;
+		for (int r = 0; r < PT_DECODE_RESULT_MAX; r++)
+			c->decode[r] += w->decode[r];
+		c->fragments_unmatched += w->fragments_unmatched;
+		c->records_dropped += w->records_dropped;
+		pt_flow_table_stats(w->flows, &fs);
+		c->flows.created += fs.created;
+		c->flows.active += fs.active;
+		for (int e = 0; e < PT_FLOW_EVENT_MAX; e++)
+			c->flows.ended[e] += fs.ended[e];
+	}
+	if (ctl->capture != NULL)
+		pt_capture_stats(ctl->capture, &c->capture);
+}
+
+static void control_write_counters(struct pt_control *ctl)
+{
+	struct pt_output_counters c;
+	struct pt_json j;
+	int len;
+
+	if (ctl->stats_out == NULL)
+		return;
+	pt_control_sum_counters(ctl, &c);
+	pt_json_init(&j, ctl->line, sizeof(ctl->line));
+	pt_output_format_counters(&j, &c, pt_time_wall_ns(), ctl->observer_name);
+	len = pt_json_finish(&j);
+	if (len > 0) {
+		pt_output_file_write(ctl->stats_out, ctl->line, (size_t)len);
+		pt_output_file_flush(ctl->stats_out);
+	}
+}
+
+void pt_control_tick(struct pt_control *ctl)
+{
+	uint64_t now = pt_time_mono_ns();
+
+	if (now < ctl->next_stats_mono_ns)
+		return;
+	ctl->next_stats_mono_ns = now + ctl->cfg->stats.interval_ns;
+	control_write_counters(ctl);
+	if (ctl->flows_out != NULL)
+		pt_output_file_flush(ctl->flows_out);
+}
+
+bool pt_control_idle_expired(const struct pt_control *ctl)
+{
+	uint64_t newest = 0, now = pt_time_mono_ns();
+
+	if (ctl->opt->exit_idle_ns == 0)
+		return false;
+	for (uint32_t i = 0; i < ctl->n_workers; i++) {
+		uint64_t t = atomic_load_explicit(&ctl->workers[i].last_packet_mono_ns, memory_order_relaxed);
+
+		if (t > newest)
+			newest = t;
+	}
+	return now > newest && now - newest >= ctl->opt->exit_idle_ns;
+}
+
+int pt_control_fini(struct pt_control *ctl)
+{
+	struct pt_output_counters c;
+	int rc = 0;
+
+	control_write_counters(ctl);
+	pt_control_sum_counters(ctl, &c);
+	pt_log(PT_LOG_INFO, "%" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64 " records written, %" PRIu64
+	       " dropped; capture missed %" PRIu64 ", no mbuf %" PRIu64,
+	       c.packets, c.flows.created, ctl->records_written, c.records_dropped, c.capture.imissed, c.capture.rx_nombuf);
+	rc |= pt_output_file_close(ctl->flows_out);
+	rc |= pt_output_file_close(ctl->alerts_out);
+	rc |= pt_output_file_close(ctl->stats_out);
+	if (rc != 0) {
+		pt_log(PT_LOG_ERR, "writing an output file failed: records may be incomplete");
+		rc = -EIO;
+	}
+	ctl->flows_out = ctl->alerts_out = ctl->stats_out = NULL;
+	return rc;
+}

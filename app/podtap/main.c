@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* main.c - podtap's entry point: command line, configuration, signals, and the choice of run mode. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "podtap.h"
+
+#define EXIT_USAGE 2
+
+/* Set from the signal handler; the only process-wide mutable state outside per-lcore structs. */
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static void print_usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: podtap [-c FILE] [-r PCAP | -i IFACE] [--flows PATH] [--alerts PATH] [--stats PATH]\n"
+		"              [--redis URL | --no-redis] [--set KEY=VALUE]... [--exit-idle SEC] [-- EAL args]\n"
+		"\n"
+		"Passive network sensor: turns mirrored traffic into flow records (ECS JSON lines).\n"
+		"\n"
+		"Capture (one of):\n"
+		"  -r, --read PCAP      read a pcap or pcapng file with libpcap, flush every flow at the end\n"
+		"  -i, --interface IF   capture live from IF with libpcap\n"
+		"  -- EAL args          otherwise: DPDK, ports from the EAL arguments, e.g.\n"
+		"                       -- -l 0,1 --no-huge -m 512 --vdev net_pcap0,rx_pcap=FILE\n"
+		"                       -- -l 0-2 -a 0000:3b:00.0      (a vfio-pci NIC, two workers)\n"
+		"\n"
+		"Options:\n"
+		"  -c, --config FILE    YAML configuration (default: built-in defaults, see config/podtap.yaml)\n"
+		"      --set KEY=VALUE  override one configuration key by dotted path, e.g. flow.max_flows=1048576\n"
+		"      --flows PATH     append flow records to PATH ('-' = stdout); same as output.flows\n"
+		"      --alerts PATH    append alerts to PATH ('-' = stdout); same as output.alerts\n"
+		"      --stats PATH     append counter metrics to PATH every stats.interval and at exit\n"
+		"      --redis URL      Redis for workloads and alerts, e.g. redis://127.0.0.1:6379; same as redis.url\n"
+		"      --no-redis       run without Redis (redis.enabled=false)\n"
+		"      --exit-idle SEC  stop after SEC (a duration: 2, 500ms, 1m) without packets; replays then use\n"
+		"                       packet time only, so they give the same records as -r\n"
+		"  -h, --help           this text\n"
+		"  -V, --version        the version\n"
+		"\n"
+		"Exit status: 0 on success, 1 on a runtime failure, 2 on a bad argument or configuration.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "podtap: error: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, " (see podtap --help)\n");
+	return EXIT_USAGE;
+}
+
+static int apply_setting(struct pt_config *cfg, const char *key, const char *value)
+{
+	char assignment[PT_CONFIG_STR_LEN * 2], err[PT_CONFIG_ERR_LEN];
+
+	snprintf(assignment, sizeof(assignment), "%s=%s", key, value);
+	if (pt_config_set(cfg, assignment, err, sizeof(err)) != 0) {
+		fprintf(stderr, "podtap: error: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+enum long_only_option {
+	OPT_FLOWS = 256, OPT_ALERTS, OPT_STATS, OPT_REDIS, OPT_NO_REDIS, OPT_SET, OPT_EXIT_IDLE,
+};
+
+/* Parse the command line into @p cfg and @p opt. @return 0, or the exit status to leave with (-1 = success). */
+static int parse_command_line(int argc, char **argv, struct pt_config *cfg, struct pt_options *opt)
+{
+	static const struct option long_options[] = {
+		{ "config", required_argument, NULL, 'c' },  { "read", required_argument, NULL, 'r' },
+		{ "interface", required_argument, NULL, 'i' }, { "flows", required_argument, NULL, OPT_FLOWS },
+		{ "alerts", required_argument, NULL, OPT_ALERTS }, { "stats", required_argument, NULL, OPT_STATS },
+		{ "redis", required_argument, NULL, OPT_REDIS }, { "no-redis", no_argument, NULL, OPT_NO_REDIS },
+		{ "set", required_argument, NULL, OPT_SET }, { "exit-idle", required_argument, NULL, OPT_EXIT_IDLE },
+		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* Options naming config keys are applied after the file and the --set overrides. */
+	const char *sets[256], *flows = NULL, *alerts = NULL, *redis_url = NULL;
+	char err[PT_CONFIG_ERR_LEN];
+	int n_sets = 0, c, no_redis = 0, rc;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":c:r:i:hV", long_options, NULL)) != -1) {
+		switch (c) {
+		case 'c': opt->config_path = optarg; break;
+		case 'r': opt->pcap_file = optarg; break;
+		case 'i': opt->iface = optarg; break;
+		case OPT_FLOWS: flows = optarg; break;
+		case OPT_ALERTS: alerts = optarg; break;
+		case OPT_STATS: opt->stats_path = optarg; break;
+		case OPT_REDIS: redis_url = optarg; break;
+		case OPT_NO_REDIS: no_redis = 1; break;
+		case OPT_SET:
+			if (n_sets == (int)PT_ARRAY_SIZE(sets))
+				return usage_error("too many --set options (at most %s)", "256");
+			sets[n_sets++] = optarg;
+			break;
+		case OPT_EXIT_IDLE:
+			if (pt_config_parse_duration(optarg, &opt->exit_idle_ns) != 0 || opt->exit_idle_ns == 0)
+				return usage_error("--exit-idle: expected a positive duration such as 2, 500ms or 1m, got '%s'",
+						   optarg);
+			break;
+		case 'h': print_usage(stdout); return -1;
+		case 'V': printf("podtap %s\n", PT_VERSION); return -1;
+		case ':': return usage_error("option %s needs a value", argv[optind - 1]);
+		default: return usage_error("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (opt->pcap_file != NULL && opt->iface != NULL)
+		return usage_error("-r and -i are exclusive%s", "");
+	if (no_redis && redis_url != NULL)
+		return usage_error("--redis and --no-redis are exclusive%s", "");
+	if (opt->config_path != NULL && (rc = pt_config_load_file(cfg, opt->config_path, err, sizeof(err))) != 0) {
+		fprintf(stderr, "podtap: error: %s\n", err);
+		return EXIT_USAGE;
+	}
+	for (int i = 0; i < n_sets; i++) {
+		if (pt_config_set(cfg, sets[i], err, sizeof(err)) != 0) {
+			fprintf(stderr, "podtap: error: %s\n", err);
+			return EXIT_USAGE;
+		}
+	}
+	if ((flows && (rc = apply_setting(cfg, "output.flows", flows))) ||
+	    (alerts && (rc = apply_setting(cfg, "output.alerts", alerts))) ||
+	    (redis_url && ((rc = apply_setting(cfg, "redis.url", redis_url)) || (rc = apply_setting(cfg, "redis.enabled", "true")))) ||
+	    (no_redis && (rc = apply_setting(cfg, "redis.enabled", "false"))))
+		return rc;
+
+	/* What is left after "--" goes to the EAL, behind our program name. */
+	if (optind < argc && strcmp(argv[optind - 1], "--") != 0)
+		return usage_error("unexpected argument '%s' (EAL arguments go after --)", argv[optind]);
+	if ((opt->pcap_file != NULL || opt->iface != NULL) && optind < argc)
+		return usage_error("EAL arguments ('%s' ...) are only for DPDK mode, not with -r or -i", argv[optind]);
+	opt->eal_argc = argc - optind + 1;
+	opt->eal_argv = argv + optind - 1;
+	opt->eal_argv[0] = argv[0];
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct pt_config cfg;
+	struct pt_options opt;
+	enum pt_log_level level;
+	int rc;
+
+	pt_config_default(&cfg);
+	memset(&opt, 0, sizeof(opt));
+	rc = parse_command_line(argc, argv, &cfg, &opt);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (pt_log_level_parse(cfg.log.level, &level) == 0)
+		pt_log_set_level(level);
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	if (cfg.redis.enabled)
+		pt_log(PT_LOG_INFO, "redis %s: nothing is published there yet (workloads and alerts come in later releases)",
+		       cfg.redis.url);
+	if (opt.pcap_file != NULL || opt.iface != NULL)
+		return pt_run_pcap(&cfg, &opt, &stop_requested);
+	return pt_run_dpdk(&cfg, &opt, &stop_requested);
+}

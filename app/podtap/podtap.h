@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* podtap.h - The app's private wiring: options, the per-lcore worker, the control side and the run modes. */
+#ifndef PODTAP_APP_H
+#define PODTAP_APP_H
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pt_capture.h"
+#include "pt_config.h"
+#include "pt_decode.h"
+#include "pt_flow.h"
+#include "pt_output.h"
+#include "pt_util.h"
+
+#define PT_MAX_WORKERS 128
+
+/** Everything the command line decided, beside the configuration keys. */
+struct pt_options {
+	const char *config_path;     /* -c */
+	const char *pcap_file;       /* -r */
+	const char *iface;           /* -i */
+	const char *stats_path;      /* --stats */
+	uint64_t exit_idle_ns;       /* --exit-idle; 0 = run until signalled or the file ends */
+	int eal_argc;                /* arguments after "--", with argv[0] prepended */
+	char **eal_argv;
+};
+
+/** One worker: owns its flow table, fragment table and record ring; shares nothing writable. */
+struct pt_worker {
+	uint32_t index;
+	struct pt_capture_queue *queue;
+	struct pt_flow_table *flows;
+	struct pt_frag_table *frags;
+	struct pt_spsc_ring *records;          /* worker -> control */
+	struct pt_decode_options decode_opt;
+	bool advance_when_idle;                /* live capture: let time pass without packets */
+	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
+	uint64_t idle_base_mono_ns;            /* monotonic time of the last packet, for idle advance */
+
+	/* Written by the worker, read by the control side. */
+	_Atomic uint64_t last_packet_mono_ns;
+	_Atomic bool finished;                 /* everything flushed into the ring */
+	bool source_ended;
+	uint64_t packets;
+	uint64_t bytes;
+	uint64_t decode[PT_DECODE_RESULT_MAX];
+	uint64_t fragments_unmatched;
+	uint64_t records_dropped;
+
+	/* Written by the control side. */
+	_Atomic bool stop;
+} __attribute__((aligned(PT_CACHE_LINE)));
+
+/** worker.c */
+int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
+		   bool advance_when_idle, char *err, size_t err_len);
+void pt_worker_fini(struct pt_worker *w);
+/** One poll: a burst through decode and the flow table, then timer work. @return packets received. */
+uint32_t pt_worker_poll(struct pt_worker *w);
+/** Flush flows into the ring while it has room. @return true once the table is empty. */
+bool pt_worker_flush_step(struct pt_worker *w);
+/** The loop a worker lcore runs until told to stop; then it flushes. */
+int pt_worker_main(void *arg);
+
+/** The control side: drains the workers' rings into the sinks, writes counters, decides when to stop. */
+struct pt_control {
+	struct pt_worker *workers;
+	uint32_t n_workers;
+	struct pt_capture *capture;
+	const struct pt_config *cfg;
+	const struct pt_options *opt;
+	char observer_name[PT_CONFIG_STR_LEN];
+	struct pt_output_file *flows_out;
+	struct pt_output_file *alerts_out;
+	struct pt_output_file *stats_out;
+	uint64_t started_mono_ns;
+	uint64_t next_stats_mono_ns;
+	uint64_t records_written;
+	char line[16384];
+};
+
+/** control.c */
+int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const struct pt_options *opt,
+		    struct pt_worker *workers, uint32_t n_workers, struct pt_capture *capture, char *err, size_t err_len);
+/** Write out records waiting in the rings. @return records written. */
+uint32_t pt_control_drain(struct pt_control *ctl);
+/** Periodic work: counters. */
+void pt_control_tick(struct pt_control *ctl);
+/** True once --exit-idle has passed without packets on any worker. */
+bool pt_control_idle_expired(const struct pt_control *ctl);
+/** Final counters, flush and close the sinks. @return 0, or -EIO if a sink failed. */
+int pt_control_fini(struct pt_control *ctl);
+void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c);
+
+/** runtime.c: the two run modes. Return the process exit status. */
+int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal);
+int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal);
+
+#endif /* PODTAP_APP_H */

@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* runtime.c - The two run modes: libpcap (one worker on the main thread) and DPDK (worker lcores + control). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+
+#include "podtap.h"
+
+#define RUNTIME_ERR_LEN 512
+
+static void runtime_sleep_us(long us)
+{
+	struct timespec ts = { .tv_sec = 0, .tv_nsec = us * 1000 };
+
+	nanosleep(&ts, NULL);
+}
+
+/* libpcap: the worker and the control side take turns on one thread. */
+int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal)
+{
+	char err[RUNTIME_ERR_LEN];
+	struct pt_capture *cap;
+	struct pt_worker worker;
+	struct pt_control ctl;
+	bool live = opt->iface != NULL;
+	int rc = 1;
+
+	if (live)
+		cap = pt_capture_open_pcap_live(opt->iface, cfg->capture.snaplen, cfg->capture.promiscuous,
+						cfg->capture.bpf_filter, err, sizeof(err));
+	else
+		cap = pt_capture_open_pcap_file(opt->pcap_file, err, sizeof(err));
+	if (cap == NULL) {
+		pt_log(PT_LOG_ERR, "%s", err);
+		return live ? 1 : 2;          /* an unreadable -r file is a bad argument */
+	}
+	if (pt_worker_init(&worker, 0, cfg, pt_capture_get_queue(cap, 0), live, err, sizeof(err)) != 0) {
+		pt_log(PT_LOG_ERR, "%s", err);
+		goto close_capture;
+	}
+	if (pt_control_init(&ctl, cfg, opt, &worker, 1, cap, err, sizeof(err)) != 0) {
+		pt_log(PT_LOG_ERR, "%s", err);
+		goto free_worker;
+	}
+	pt_log(PT_LOG_INFO, "reading %s", pt_capture_describe(cap));
+	while (!*stop_signal && !worker.source_ended) {
+		uint32_t got = pt_worker_poll(&worker);
+
+		pt_control_drain(&ctl);
+		pt_control_tick(&ctl);
+		if (got == 0 && live) {
+			if (pt_control_idle_expired(&ctl))
+				break;
+			runtime_sleep_us(1000);
+		}
+	}
+	while (!pt_worker_flush_step(&worker))
+		pt_control_drain(&ctl);
+	pt_control_drain(&ctl);
+	rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
+free_worker:
+	pt_worker_fini(&worker);
+close_capture:
+	pt_capture_close(cap);
+	return rc;
+}
+
+static uint32_t runtime_worker_lcores(const struct pt_config *cfg, char *err, size_t err_len)
+{
+	uint32_t available = rte_lcore_count() - 1;
+
+	if (available == 0) {
+		snprintf(err, err_len, "DPDK mode needs a worker lcore beside the main one: give the EAL e.g. -l 0,1");
+		return 0;
+	}
+	if (cfg->capture.workers == 0)
+		return available < PT_MAX_WORKERS ? available : PT_MAX_WORKERS;
+	if (cfg->capture.workers > available) {
+		snprintf(err, err_len, "capture.workers is %u but the EAL has only %u worker lcore%s (-l)",
+			 cfg->capture.workers, available, available == 1 ? "" : "s");
+		return 0;
+	}
+	return cfg->capture.workers;
+}
+
+/* DPDK: one worker per lcore, run to completion; the main lcore only does control work. */
+int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal)
+{
+	char err[RUNTIME_ERR_LEN];
+	struct pt_capture_dpdk_config dcfg;
+	struct pt_capture *cap = NULL;
+	struct pt_worker *workers = NULL;
+	struct pt_control ctl;
+	uint32_t n_workers, n_ready = 0, w;
+	unsigned lcore;
+	int rc = 1;
+
+	if (rte_eal_init(opt->eal_argc, opt->eal_argv) < 0) {
+		pt_log(PT_LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
+		return 1;
+	}
+	n_workers = runtime_worker_lcores(cfg, err, sizeof(err));
+	if (n_workers == 0) {
+		pt_log(PT_LOG_ERR, "%s", err);
+		goto cleanup_eal;
+	}
+	dcfg = (struct pt_capture_dpdk_config){
+		.workers = n_workers, .rx_descriptors = cfg->capture.rx_descriptors, .mbufs = cfg->capture.mbufs,
+		.mbuf_cache = cfg->capture.mbuf_cache, .rss = cfg->capture.rss, .promiscuous = cfg->capture.promiscuous,
+	};
+	cap = pt_capture_open_dpdk(&dcfg, err, sizeof(err));
+	if (cap == NULL) {
+		pt_log(PT_LOG_ERR, "%s", err);
+		goto cleanup_eal;
+	}
+	workers = pt_zalloc_aligned(sizeof(*workers) * n_workers);
+	if (workers == NULL) {
+		pt_log(PT_LOG_ERR, "out of memory for %u workers", n_workers);
+		goto close_capture;
+	}
+	for (n_ready = 0; n_ready < n_workers; n_ready++) {
+		/* Replays (--exit-idle) run on packet time alone, so they give the same records as -r. */
+		if (pt_worker_init(&workers[n_ready], n_ready, cfg, pt_capture_get_queue(cap, n_ready),
+				   opt->exit_idle_ns == 0, err, sizeof(err)) != 0) {
+			pt_log(PT_LOG_ERR, "%s", err);
+			goto free_workers;
+		}
+	}
+	if (pt_control_init(&ctl, cfg, opt, workers, n_workers, cap, err, sizeof(err)) != 0) {
+		pt_log(PT_LOG_ERR, "%s", err);
+		goto free_workers;
+	}
+	pt_log(PT_LOG_INFO, "capturing from %s", pt_capture_describe(cap));
+	w = 0;
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (w == n_workers)
+			break;
+		rte_eal_remote_launch(pt_worker_main, &workers[w++], lcore);
+	}
+	while (!*stop_signal && !pt_control_idle_expired(&ctl)) {
+		if (pt_control_drain(&ctl) == 0)
+			runtime_sleep_us(1000);
+		pt_control_tick(&ctl);
+	}
+	for (w = 0; w < n_workers; w++)
+		atomic_store(&workers[w].stop, true);
+	for (bool all_done = false; !all_done;) {
+		all_done = true;
+		for (w = 0; w < n_workers; w++)
+			all_done &= atomic_load_explicit(&workers[w].finished, memory_order_acquire);
+		pt_control_drain(&ctl);
+	}
+	rte_eal_mp_wait_lcore();
+	pt_control_drain(&ctl);
+	rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
+free_workers:
+	for (w = 0; w < n_ready; w++)
+		pt_worker_fini(&workers[w]);
+	pt_free_aligned(workers);
+close_capture:
+	pt_capture_close(cap);
+cleanup_eal:
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* worker.c - The per-lcore run-to-completion loop: receive a burst, decode, account flows, expire by timer wheel. */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "podtap.h"
+
+static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_event event, uint64_t now_ns)
+{
+	struct pt_worker *w = ctx;
+	struct pt_flow_record *rec = pt_spsc_ring_reserve(w->records);
+
+	if (PT_UNLIKELY(rec == NULL)) {
+		w->records_dropped++;
+		return;
+	}
+	rec->flow = *flow;
+	rec->now_ns = now_ns;
+	rec->event = (uint8_t)event;
+	pt_spsc_ring_commit(w->records);
+}
+
+int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
+		   bool advance_when_idle, char *err, size_t err_len)
+{
+	struct pt_flow_config fcfg;
+
+	memset(w, 0, sizeof(*w));
+	w->index = index;
+	w->queue = queue;
+	w->advance_when_idle = advance_when_idle;
+	pt_decode_options_default(&w->decode_opt);
+	w->decode_opt.decapsulate = cfg->decode.decapsulate;
+	w->decode_opt.geneve_port = cfg->decode.geneve_port;
+	w->decode_opt.n_vxlan_ports = (uint8_t)cfg->decode.n_vxlan_ports;
+	for (uint32_t i = 0; i < cfg->decode.n_vxlan_ports && i < PT_DECODE_MAX_VXLAN_PORTS; i++)
+		w->decode_opt.vxlan_ports[i] = cfg->decode.vxlan_ports[i];
+
+	pt_flow_config_default(&fcfg);
+	fcfg.max_flows = cfg->flow.max_flows;
+	fcfg.timeout_ns[PT_FLOW_TIMEOUT_TCP_OPENING] = cfg->flow.timeout_tcp_opening_ns;
+	fcfg.timeout_ns[PT_FLOW_TIMEOUT_TCP_ESTABLISHED] = cfg->flow.timeout_tcp_established_ns;
+	fcfg.timeout_ns[PT_FLOW_TIMEOUT_TCP_CLOSED] = cfg->flow.timeout_tcp_closed_ns;
+	fcfg.timeout_ns[PT_FLOW_TIMEOUT_UDP] = cfg->flow.timeout_udp_ns;
+	fcfg.timeout_ns[PT_FLOW_TIMEOUT_ICMP] = cfg->flow.timeout_icmp_ns;
+	fcfg.timeout_ns[PT_FLOW_TIMEOUT_OTHER] = cfg->flow.timeout_other_ns;
+	fcfg.update_interval_ns = cfg->flow.update_interval_ns;
+
+	w->flows = pt_flow_table_create(&fcfg, worker_emit, w);
+	w->frags = pt_frag_table_create(cfg->decode.fragment_table_size);
+	w->records = pt_spsc_ring_create(cfg->flow.record_ring_size, sizeof(struct pt_flow_record));
+	if (w->flows == NULL || w->frags == NULL || w->records == NULL) {
+		snprintf(err, err_len, "worker %u: cannot allocate a flow table of %u flows (flow.max_flows) and its rings",
+			 index, cfg->flow.max_flows);
+		pt_worker_fini(w);
+		return -ENOMEM;
+	}
+	atomic_store(&w->last_packet_mono_ns, pt_time_mono_ns());
+	return 0;
+}
+
+void pt_worker_fini(struct pt_worker *w)
+{
+	pt_flow_table_free(w->flows);
+	pt_frag_table_free(w->frags);
+	pt_spsc_ring_free(w->records);
+	w->flows = NULL;
+	w->frags = NULL;
+	w->records = NULL;
+}
+
+/* Decode a burst in place; keep the usable packets, count the rest by reason. */
+static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture_pkt *pkts, uint32_t n,
+				    struct pt_decoded *decoded, uint32_t *wire_lens, uint64_t *ts_ns)
+{
+	uint32_t kept = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		enum pt_decode_result r;
+
+		if (i + 1 < n)
+			__builtin_prefetch(pkts[i + 1].data);
+		w->packets++;
+		w->bytes += pkts[i].wire_len;
+		if (pkts[i].ts_ns > w->now_ns)
+			w->now_ns = pkts[i].ts_ns;
+		r = pt_decode_frame(pkts[i].data, pkts[i].cap_len, pkts[i].wire_len, &w->decode_opt, &decoded[kept]);
+		w->decode[r]++;
+		if (r != PT_DECODE_OK)
+			continue;
+		if (PT_UNLIKELY(decoded[kept].frag != 0) &&
+		    !pt_frag_table_resolve(w->frags, &decoded[kept], pkts[i].ts_ns)) {
+			w->fragments_unmatched++;
+			continue;
+		}
+		wire_lens[kept] = pkts[i].wire_len;
+		ts_ns[kept] = pkts[i].ts_ns;
+		kept++;
+	}
+	return kept;
+}
+
+uint32_t pt_worker_poll(struct pt_worker *w)
+{
+	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
+	struct pt_decoded decoded[PT_CAPTURE_BURST];
+	uint32_t wire_lens[PT_CAPTURE_BURST];
+	uint64_t ts_ns[PT_CAPTURE_BURST];
+	int n = w->source_ended ? -ENODATA : pt_capture_rx_burst(w->queue, pkts, PT_CAPTURE_BURST);
+
+	if (n > 0) {
+		uint32_t kept = worker_decode_burst(w, pkts, (uint32_t)n, decoded, wire_lens, ts_ns);
+
+		if (kept > 0)
+			pt_flow_update_burst(w->flows, decoded, wire_lens, ts_ns, NULL, kept);
+		pt_capture_release(w->queue);
+		w->idle_base_mono_ns = pt_time_mono_ns();
+		atomic_store_explicit(&w->last_packet_mono_ns, w->idle_base_mono_ns, memory_order_relaxed);
+	} else {
+		if (n == -ENODATA)
+			w->source_ended = true;
+		/* Live capture: time goes on without packets, so idle flows still expire. */
+		if (w->advance_when_idle && w->now_ns != 0) {
+			uint64_t mono = pt_time_mono_ns();
+
+			w->now_ns += mono - w->idle_base_mono_ns;
+			w->idle_base_mono_ns = mono;
+		}
+	}
+	if (w->now_ns != 0)
+		pt_flow_advance(w->flows, w->now_ns, pt_spsc_ring_free_count(w->records));
+	return n > 0 ? (uint32_t)n : 0;
+}
+
+bool pt_worker_flush_step(struct pt_worker *w)
+{
+	uint32_t room = pt_spsc_ring_free_count(w->records);
+
+	if (room == 0)
+		return false;
+	return pt_flow_flush(w->flows, w->now_ns, room) == 0;
+}
+
+int pt_worker_main(void *arg)
+{
+	struct pt_worker *w = arg;
+
+	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
+		if (pt_worker_poll(w) == 0 && w->source_ended)
+			break;
+	}
+	while (!pt_worker_flush_step(w))
+		sched_yield();                 /* the control side is draining the ring */
+	atomic_store_explicit(&w->finished, true, memory_order_release);
+	return 0;
+}

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* config_schema.c - The one table of configuration keys (path, type, field, bounds, default) and lookups in it. */
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config_priv.h"
+
+#define SEC (1000000000ULL)
+#define MIN (60 * SEC)
+#define HOUR (60 * MIN)
+
+#define FIELD(f) .offset = offsetof(struct pt_config, f), .size = sizeof(((struct pt_config *)0)->f)
+#define STRING(p, f, lo, d) { .path = p, .type = PT_CONFIG_T_STRING, FIELD(f), .min = lo, \
+			      .max = sizeof(((struct pt_config *)0)->f) - 1, .def = d }
+#define BOOL(p, f, d) { .path = p, .type = PT_CONFIG_T_BOOL, FIELD(f), .def = d }
+#define UINT(p, f, lo, hi, d) { .path = p, .type = PT_CONFIG_T_UINT, FIELD(f), .min = lo, .max = hi, .def = d }
+#define DURATION(p, f, lo, hi, zero, d) { .path = p, .type = PT_CONFIG_T_DURATION, FIELD(f), .min = lo, \
+					  .max = hi, .zero_ok = zero, .def = d }
+
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+
+const struct pt_config_key pt_config_schema[] = {
+	STRING("sensor.name", sensor.name, 0, ""),
+	{ .path = "log.level", .type = PT_CONFIG_T_ENUM, FIELD(log.level), .values = log_levels, .def = "info" },
+
+	UINT("capture.workers", capture.workers, 0, 128, "0"),
+	UINT("capture.rx_descriptors", capture.rx_descriptors, 64, 16384, "1024"),
+	UINT("capture.mbufs", capture.mbufs, 1023, 16777215, "16383"),
+	UINT("capture.mbuf_cache", capture.mbuf_cache, 0, 512, "256"),
+	BOOL("capture.rss", capture.rss, "true"),
+	BOOL("capture.promiscuous", capture.promiscuous, "true"),
+	UINT("capture.snaplen", capture.snaplen, 64, 262144, "65535"),
+	STRING("capture.bpf_filter", capture.bpf_filter, 0, ""),
+
+	BOOL("decode.decapsulate", decode.decapsulate, "true"),
+	{ .path = "decode.vxlan_ports", .type = PT_CONFIG_T_PORTS, FIELD(decode.vxlan_ports), .min = 1,
+	  .max = PT_CONFIG_MAX_PORTS, .count_offset = offsetof(struct pt_config, decode.n_vxlan_ports),
+	  .def = "4789,8472" },
+	UINT("decode.geneve_port", decode.geneve_port, 0, 65535, "6081"),
+	UINT("decode.fragment_table_size", decode.fragment_table_size, 64, 1048576, "4096"),
+
+	UINT("flow.max_flows", flow.max_flows, 1024, 67108864, "262144"),
+	DURATION("flow.timeouts.tcp_opening", flow.timeout_tcp_opening_ns, SEC, 24 * HOUR, false, "30s"),
+	DURATION("flow.timeouts.tcp_established", flow.timeout_tcp_established_ns, SEC, 24 * HOUR, false, "5m"),
+	DURATION("flow.timeouts.tcp_closed", flow.timeout_tcp_closed_ns, SEC, 24 * HOUR, false, "5s"),
+	DURATION("flow.timeouts.udp", flow.timeout_udp_ns, SEC, 24 * HOUR, false, "60s"),
+	DURATION("flow.timeouts.icmp", flow.timeout_icmp_ns, SEC, 24 * HOUR, false, "30s"),
+	DURATION("flow.timeouts.other", flow.timeout_other_ns, SEC, 24 * HOUR, false, "60s"),
+	DURATION("flow.update_interval", flow.update_interval_ns, SEC, 24 * HOUR, true, "60s"),
+	UINT("flow.record_ring_size", flow.record_ring_size, 1024, 4194304, "65536"),
+
+	STRING("output.flows", output.flows, 0, ""),
+	STRING("output.alerts", output.alerts, 0, ""),
+
+	BOOL("redis.enabled", redis.enabled, "true"),
+	STRING("redis.url", redis.url, 0, "redis://127.0.0.1:6379"),
+	STRING("redis.prefix", redis.prefix, 1, "podtap:"),
+
+	DURATION("stats.interval", stats.interval_ns, 0, 24 * HOUR, false, "10s"),
+};
+
+const size_t pt_config_schema_len = sizeof(pt_config_schema) / sizeof(pt_config_schema[0]);
+
+const struct pt_config_key *pt_config_key_find(const char *path)
+{
+	for (size_t i = 0; i < pt_config_schema_len; i++)
+		if (strcmp(pt_config_schema[i].path, path) == 0)
+			return &pt_config_schema[i];
+	return NULL;
+}
+
+bool pt_config_is_section(const char *path)
+{
+	size_t len = strlen(path);
+
+	if (len == 0)
+		return false;
+	for (size_t i = 0; i < pt_config_schema_len; i++)
+		if (strncmp(pt_config_schema[i].path, path, len) == 0 && pt_config_schema[i].path[len] == '.')
+			return true;
+	return false;
+}
+
+/* Levenshtein distance, giving up (returning limit + 1) for strings too long to be a key. */
+static unsigned int edit_distance(const char *a, const char *b, unsigned int limit)
+{
+	unsigned int row[PT_CONFIG_PATH_LEN + 1];
+	size_t la = strlen(a), lb = strlen(b);
+
+	if (la > PT_CONFIG_PATH_LEN || lb > PT_CONFIG_PATH_LEN)
+		return limit + 1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = (unsigned int)j;
+	for (size_t i = 1; i <= la; i++) {
+		unsigned int diag = row[0];
+
+		row[0] = (unsigned int)i;
+		for (size_t j = 1; j <= lb; j++) {
+			unsigned int up = row[j];
+			unsigned int best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+const char *pt_config_suggest(const char *path, char *buf, size_t len)
+{
+	unsigned int best = 4;
+	bool found = false;
+
+	for (size_t i = 0; i < pt_config_schema_len; i++) {
+		const char *key = pt_config_schema[i].path;
+		size_t klen = strlen(key);
+
+		/* Compare with each section above the key ("flow", "flow.timeouts") and with the key itself. */
+		for (size_t n = 1; n <= klen; n++) {
+			char cand[PT_CONFIG_PATH_LEN];
+			unsigned int d;
+
+			if ((key[n] != '.' && key[n] != '\0') || n >= sizeof(cand))
+				continue;
+			memcpy(cand, key, n);
+			cand[n] = '\0';
+			d = edit_distance(path, cand, best);
+			if (d < best && 2 * d < strlen(path)) { /* a close match, not any short word */
+				best = d;
+				found = true;
+				snprintf(buf, len, "%s", cand);
+			}
+		}
+	}
+	return found ? buf : NULL;
+}

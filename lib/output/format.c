@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* format.c - ECS JSON for flow records and for the counter metrics; field meanings are in docs/flow-records.md. */
+#include <stdio.h>
+
+#include "pt_output.h"
+#include "pt_util.h"
+
+static const char *transport_name(uint8_t proto)
+{
+	switch (proto) {
+	case 1: return "icmp";
+	case 2: return "igmp";
+	case 6: return "tcp";
+	case 17: return "udp";
+	case 47: return "gre";
+	case 50: return "esp";
+	case 51: return "ah";
+	case 58: return "ipv6-icmp";
+	case 132: return "sctp";
+	case 136: return "udplite";
+	default: return NULL;
+	}
+}
+
+static bool proto_has_ports(uint8_t proto)
+{
+	return proto == 6 || proto == 17 || proto == 132 || proto == 136;
+}
+
+static bool proto_is_icmp(uint8_t proto)
+{
+	return proto == 1 || proto == 58;
+}
+
+static void json_time(struct pt_json *j, const char *key, uint64_t ns)
+{
+	char text[40];
+
+	if (pt_time_format_rfc3339(ns, text, sizeof(text)) > 0)
+		pt_json_string(j, key, text);
+}
+
+static void format_endpoint(struct pt_json *j, const char *key, const struct pt_flow *f, int dir)
+{
+	char addr[PT_ADDR_TEXT_LEN];
+	int side = dir == 0 ? f->orig_side : !f->orig_side;
+
+	pt_json_begin_object(j, key);
+	pt_json_string(j, "ip", pt_addr_format(f->key.ip_version, f->key.addr[side], addr));
+	if (proto_has_ports(f->key.proto))
+		pt_json_u64(j, "port", f->key.port[side]);
+	pt_json_u64(j, "packets", f->packets[dir]);
+	pt_json_u64(j, "bytes", f->bytes[dir]);
+	pt_json_end_object(j);
+}
+
+static void format_network(struct pt_json *j, const struct pt_flow *f)
+{
+	char text[PT_FLOW_COMMUNITY_ID_LEN];
+	const char *transport = transport_name(f->key.proto);
+
+	pt_json_begin_object(j, "network");
+	if (transport != NULL)
+		pt_json_string(j, "transport", transport);
+	snprintf(text, sizeof(text), "%u", f->key.proto);
+	pt_json_string(j, "iana_number", text);
+	pt_json_string(j, "type", f->key.ip_version == 6 ? "ipv6" : "ipv4");
+	pt_json_string(j, "community_id", pt_flow_community_id(f, 0, text));
+	pt_json_u64(j, "packets", f->packets[0] + f->packets[1]);
+	pt_json_u64(j, "bytes", f->bytes[0] + f->bytes[1]);
+	if (f->vlan_count > 0) {
+		pt_json_begin_object(j, "vlan");
+		snprintf(text, sizeof(text), "%u", f->vlan_ids[0]);
+		pt_json_string(j, "id", text);
+		pt_json_end_object(j);
+	}
+	if (f->vlan_count > 1) {
+		pt_json_begin_object(j, "inner");
+		pt_json_begin_object(j, "vlan");
+		snprintf(text, sizeof(text), "%u", f->vlan_ids[1]);
+		pt_json_string(j, "id", text);
+		pt_json_end_object(j);
+		pt_json_end_object(j);
+	}
+	pt_json_end_object(j);
+}
+
+static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec)
+{
+	const struct pt_flow *f = &rec->flow;
+	char addr[PT_ADDR_TEXT_LEN];
+
+	pt_json_begin_object(j, "podtap");
+	pt_json_begin_object(j, "flow");
+	pt_json_string(j, "conn_state", pt_flow_conn_state_name(pt_flow_conn_state(f)));
+	if (f->history[0] != '\0')
+		pt_json_string(j, "history", f->history);
+	if (rec->event != PT_FLOW_EVENT_UPDATE)
+		pt_json_string(j, "end_reason", pt_flow_event_name(rec->event));
+	pt_json_end_object(j);
+	if (f->tunnel_depth > 0) {
+		pt_json_begin_object(j, "tunnel");
+		pt_json_string(j, "type", pt_decode_tunnel_name(f->tunnel_type));
+		pt_json_u64(j, "id", f->tunnel_id);
+		pt_json_string(j, "source_ip", pt_addr_format(f->tunnel_ip_version, f->tunnel_src, addr));
+		pt_json_string(j, "destination_ip", pt_addr_format(f->tunnel_ip_version, f->tunnel_dst, addr));
+		pt_json_u64(j, "depth", f->tunnel_depth);
+		pt_json_end_object(j);
+	}
+	if (proto_is_icmp(f->key.proto)) {
+		uint8_t type = (uint8_t)pt_flow_orig_port(f);
+		int counterpart = pt_flow_icmp_counterpart(f->key.ip_version, type);
+
+		pt_json_begin_object(j, "icmp");
+		pt_json_u64(j, "type", type);
+		/* Request/reply types carry the counterpart type in the key; their code is 0 by definition. */
+		pt_json_u64(j, "code", counterpart >= 0 ? 0 : pt_flow_resp_port(f));
+		pt_json_end_object(j);
+	}
+	pt_json_end_object(j);
+}
+
+void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, const char *observer_name)
+{
+	const struct pt_flow *f = &rec->flow;
+	bool final = rec->event != PT_FLOW_EVENT_UPDATE;
+
+	pt_json_begin_object(j, NULL);
+	json_time(j, "@timestamp", final ? f->last_ns : rec->now_ns);
+	pt_json_begin_object(j, "event");
+	pt_json_string(j, "kind", "event");
+	pt_json_begin_array(j, "category");
+	pt_json_string(j, NULL, "network");
+	pt_json_end_array(j);
+	pt_json_begin_array(j, "type");
+	pt_json_string(j, NULL, "connection");
+	pt_json_string(j, NULL, final ? "end" : "info");
+	pt_json_end_array(j);
+	pt_json_string(j, "action", final ? "flow_end" : "flow_update");
+	json_time(j, "start", f->first_ns);
+	json_time(j, "end", f->last_ns);
+	pt_json_u64(j, "duration", f->last_ns - f->first_ns);
+	pt_json_end_object(j);
+	format_endpoint(j, "source", f, 0);
+	format_endpoint(j, "destination", f, 1);
+	format_network(j, f);
+	pt_json_begin_object(j, "observer");
+	pt_json_string(j, "name", observer_name);
+	pt_json_string(j, "type", "sensor");
+	pt_json_string(j, "product", "podtap");
+	pt_json_end_object(j);
+	format_podtap(j, rec);
+	pt_json_end_object(j);
+}
+
+void pt_output_format_counters(struct pt_json *j, const struct pt_output_counters *c, uint64_t now_ns,
+			       const char *observer_name)
+{
+	pt_json_begin_object(j, NULL);
+	json_time(j, "@timestamp", now_ns);
+	pt_json_begin_object(j, "event");
+	pt_json_string(j, "kind", "metric");
+	pt_json_string(j, "dataset", "podtap.stats");
+	pt_json_end_object(j);
+	pt_json_begin_object(j, "observer");
+	pt_json_string(j, "name", observer_name);
+	pt_json_string(j, "type", "sensor");
+	pt_json_string(j, "product", "podtap");
+	pt_json_end_object(j);
+	pt_json_begin_object(j, "podtap");
+	pt_json_begin_object(j, "stats");
+	pt_json_u64(j, "packets", c->packets);
+	pt_json_u64(j, "bytes", c->bytes);
+	pt_json_begin_object(j, "decode");
+	for (int r = 0; r < PT_DECODE_RESULT_MAX; r++)
+		pt_json_u64(j, r == PT_DECODE_OK ? "ok" : pt_decode_result_name((enum pt_decode_result)r), c->decode[r]);
+	pt_json_end_object(j);
+	pt_json_u64(j, "fragments_unmatched", c->fragments_unmatched);
+	pt_json_begin_object(j, "flows");
+	pt_json_u64(j, "created", c->flows.created);
+	pt_json_u64(j, "active", c->flows.active);
+	pt_json_begin_object(j, "ended");
+	for (int e = 0; e < PT_FLOW_EVENT_MAX; e++) {
+		if (e != PT_FLOW_EVENT_UPDATE)
+			pt_json_u64(j, pt_flow_event_name((enum pt_flow_event)e), c->flows.ended[e]);
+	}
+	pt_json_end_object(j);
+	pt_json_u64(j, "updates", c->flows.ended[PT_FLOW_EVENT_UPDATE]);
+	pt_json_u64(j, "records_dropped", c->records_dropped);
+	pt_json_end_object(j);
+	pt_json_begin_object(j, "capture");
+	pt_json_u64(j, "ipackets", c->capture.ipackets);
+	pt_json_u64(j, "ibytes", c->capture.ibytes);
+	pt_json_u64(j, "imissed", c->capture.imissed);
+	pt_json_u64(j, "ierrors", c->capture.ierrors);
+	pt_json_u64(j, "rx_nombuf", c->capture.rx_nombuf);
+	pt_json_u64(j, "sw_dropped", c->capture.sw_dropped);
+	pt_json_end_object(j);
+	pt_json_end_object(j);
+	pt_json_end_object(j);
+	pt_json_end_object(j);
+}

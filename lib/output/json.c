@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* json.c - A minimal JSON writer into a caller-supplied buffer, with string escaping. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pt_output.h"
+
+static void json_put(struct pt_json *j, const char *s, size_t n)
+{
+	if (j->overflow || j->len + n >= j->cap) {
+		j->overflow = true;
+		return;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+}
+
+static void json_putc(struct pt_json *j, char c)
+{
+	json_put(j, &c, 1);
+}
+
+static void json_escaped(struct pt_json *j, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	json_putc(j, '"');
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"': json_put(j, "\\\"", 2); break;
+		case '\\': json_put(j, "\\\\", 2); break;
+		case '\n': json_put(j, "\\n", 2); break;
+		case '\r': json_put(j, "\\r", 2); break;
+		case '\t': json_put(j, "\\t", 2); break;
+		default:
+			if (*p < 0x20) {
+				char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+
+				json_put(j, esc, 6);
+			} else {
+				json_putc(j, (char)*p);
+			}
+		}
+	}
+	json_putc(j, '"');
+}
+
+static void json_key(struct pt_json *j, const char *key)
+{
+	if (j->need_comma)
+		json_putc(j, ',');
+	if (key != NULL) {
+		json_escaped(j, key);
+		json_putc(j, ':');
+	}
+}
+
+void pt_json_init(struct pt_json *j, char *buf, size_t cap)
+{
+	j->buf = buf;
+	j->cap = cap;
+	j->len = 0;
+	j->overflow = cap == 0;
+	j->need_comma = false;
+}
+
+void pt_json_begin_object(struct pt_json *j, const char *key)
+{
+	json_key(j, key);
+	json_putc(j, '{');
+	j->need_comma = false;
+}
+
+void pt_json_end_object(struct pt_json *j)
+{
+	json_putc(j, '}');
+	j->need_comma = true;
+}
+
+void pt_json_begin_array(struct pt_json *j, const char *key)
+{
+	json_key(j, key);
+	json_putc(j, '[');
+	j->need_comma = false;
+}
+
+void pt_json_end_array(struct pt_json *j)
+{
+	json_putc(j, ']');
+	j->need_comma = true;
+}
+
+void pt_json_string(struct pt_json *j, const char *key, const char *value)
+{
+	json_key(j, key);
+	json_escaped(j, value);
+	j->need_comma = true;
+}
+
+void pt_json_u64(struct pt_json *j, const char *key, uint64_t value)
+{
+	char num[24];
+	int n = snprintf(num, sizeof(num), "%" PRIu64, value);
+
+	json_key(j, key);
+	json_put(j, num, (size_t)n);
+	j->need_comma = true;
+}
+
+void pt_json_bool(struct pt_json *j, const char *key, bool value)
+{
+	json_key(j, key);
+	if (value)
+		json_put(j, "true", 4);
+	else
+		json_put(j, "false", 5);
+	j->need_comma = true;
+}
+
+int pt_json_finish(struct pt_json *j)
+{
+	if (j->overflow) {
+		if (j->cap > 0)
+			j->buf[0] = '\0';
+		return -ENOSPC;
+	}
+	j->buf[j->len] = '\0';
+	return (int)j->len;
+}

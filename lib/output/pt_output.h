@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* pt_output.h - Flow records and counters as ECS JSON lines, and the sinks they go to (files, stdout, Redis). */
+#ifndef PT_OUTPUT_H
+#define PT_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pt_capture.h"
+#include "pt_decode.h"
+#include "pt_flow.h"
+
+/** What a worker hands to the control side for each record: a snapshot of the flow and why. */
+struct pt_flow_record {
+	struct pt_flow flow;
+	uint64_t now_ns;        /* packet-clock time the record was produced */
+	uint8_t event;          /* enum pt_flow_event */
+};
+
+/** Every counter podtap reports, summed over workers. */
+struct pt_output_counters {
+	uint64_t packets;                          /* frames handed to decode */
+	uint64_t bytes;
+	uint64_t decode[PT_DECODE_RESULT_MAX];     /* per result; [PT_DECODE_OK] = decoded */
+	uint64_t fragments_unmatched;              /* later fragments whose first fragment was not seen */
+	uint64_t records_dropped;                  /* flow records lost because a worker's ring was full */
+	struct pt_flow_stats flows;
+	struct pt_capture_stats capture;
+};
+
+/** A growable-free JSON builder over a fixed buffer; overflow is sticky and reported by pt_json_finish. */
+struct pt_json {
+	char *buf;
+	size_t cap;
+	size_t len;
+	bool overflow;
+	bool need_comma;
+};
+
+void pt_json_init(struct pt_json *j, char *buf, size_t cap);
+void pt_json_begin_object(struct pt_json *j, const char *key);   /* key NULL at top level / in arrays */
+void pt_json_end_object(struct pt_json *j);
+void pt_json_begin_array(struct pt_json *j, const char *key);
+void pt_json_end_array(struct pt_json *j);
+void pt_json_string(struct pt_json *j, const char *key, const char *value);  /* escaped */
+void pt_json_u64(struct pt_json *j, const char *key, uint64_t value);
+void pt_json_bool(struct pt_json *j, const char *key, bool value);
+/** NUL-terminate. @return the length, or -ENOSPC if the buffer overflowed. */
+int pt_json_finish(struct pt_json *j);
+
+/**
+ * Write one flow record as a single-line ECS JSON object (no newline) into @p j.
+ * @param observer_name  the sensor name for observer.name.
+ */
+void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, const char *observer_name);
+
+/** Write the counters as one JSON metric object (event.kind "metric", dataset "podtap.stats"). */
+void pt_output_format_counters(struct pt_json *j, const struct pt_output_counters *c, uint64_t now_ns,
+			       const char *observer_name);
+
+/** A line-oriented file sink: a path, or "-" for stdout. */
+struct pt_output_file;
+
+/**
+ * Open a JSON-lines file for appending (created if missing), as Zeek and Suricata logs are.
+ * @return the sink, or NULL with a one-line reason in @p err.
+ */
+struct pt_output_file *pt_output_file_open(const char *path, char *err, size_t err_len);
+
+/** Append one line (a newline is added). @return 0 or -errno (the error is also remembered). */
+int pt_output_file_write(struct pt_output_file *f, const char *line, size_t len);
+
+/** Flush buffered lines to the kernel. @return 0 or -errno. */
+int pt_output_file_flush(struct pt_output_file *f);
+
+/** Flush and close; NULL is a no-op. @return 0 or the first write error seen. */
+int pt_output_file_close(struct pt_output_file *f);
+
+#endif /* PT_OUTPUT_H */

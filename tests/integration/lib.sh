@@ -1,0 +1,162 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# lib.sh - helpers sourced by every cases/<name>/traffic.sh: namespaces, veths, capture, cleanup.
+#
+# A traffic script is run by tests/integration/run (or by hand) as root with:
+#   OUT        directory to write capture.pcap (and scratch files) into
+#   PT_PREFIX  short unique prefix for the namespaces it creates (default: pt<pid>)
+# Everything it creates lives inside namespaces named "$PT_PREFIX-<name>"; the EXIT
+# trap kills the processes it started and deletes those namespaces, even on failure.
+# Only addresses assigned here are used: 10.244.0.0/16 (pods), TEST-NETs (external
+# hosts and node underlays), fd00::/8 and 2001:db8::/32.
+
+set -euo pipefail
+
+: "${OUT:?OUT must name the output directory}"
+PT_PREFIX="${PT_PREFIX:-pt$$}"
+PT_ITEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# Debian's interpreter: scapy comes from python3-scapy, not pip.
+PY=/usr/bin/python3
+mkdir -p "$OUT"
+rm -f "$OUT/capture.pcap"
+
+PT_NS=()        # namespaces created (full names)
+PT_BG=()        # pids of background programs
+PT_CAP_PID=""   # tcpdump pid
+
+log() { echo "[$(date +%T.%3N)] $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+need() {
+	local t
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || die "missing tool: $t (see tests/integration/packages.txt)"
+	done
+}
+
+ns() { echo "$PT_PREFIX-$1"; }
+
+# ns_add NAME...: a fresh namespace with lo up, no DAD delays and no ICMP rate limits.
+ns_add() {
+	local n full
+	for n in "$@"; do
+		full="$(ns "$n")"
+		ip netns add "$full"
+		PT_NS+=("$full")
+		ip -n "$full" link set lo up
+		ip netns exec "$full" sysctl -qw net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+			net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+			net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 \
+			net.ipv6.conf.default.router_solicitations=0 net.ipv6.conf.all.router_solicitations=0 >/dev/null
+	done
+}
+
+# nsx NAME CMD...: run CMD inside namespace NAME.
+nsx() { local n="$1"; shift; ip netns exec "$(ns "$n")" "$@"; }
+
+# offloads_off NS IF: no TSO/GSO/GRO super-packets or partial checksums in captures.
+offloads_off() {
+	ip netns exec "$(ns "$1")" ethtool -K "$2" tso off gso off gro off tx off rx off >/dev/null 2>&1 || \
+		ip netns exec "$(ns "$1")" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+# veth NS1 IF1 NS2 IF2: a veth pair between two namespaces, offloads off, both up.
+veth() {
+	ip -n "$(ns "$1")" link add "$2" type veth peer name "$4" netns "$(ns "$3")"
+	offloads_off "$1" "$2"
+	offloads_off "$3" "$4"
+	ip -n "$(ns "$1")" link set "$2" up
+	ip -n "$(ns "$3")" link set "$4" up
+}
+
+# addr NS IF CIDR...: assign addresses (IPv6 without DAD).
+addr() {
+	local n="$1" i="$2" a
+	shift 2
+	for a in "$@"; do
+		case "$a" in
+		*:*) ip -n "$(ns "$n")" addr add "$a" dev "$i" nodad ;;
+		*) ip -n "$(ns "$n")" addr add "$a" dev "$i" ;;
+		esac
+	done
+}
+
+# bg NS CMD...: start CMD in the background inside NS; its output goes to $OUT/bg.log.
+bg() {
+	local n="$1"
+	shift
+	ip netns exec "$(ns "$n")" "$@" >>"$OUT/bg.log" 2>&1 &
+	PT_BG+=($!)
+}
+
+# wait_tcp NS ADDR PORT: wait (max 5 s) until something listens on ADDR:PORT.
+wait_tcp() {
+	local i
+	for i in $(seq 1 100); do
+		if ip netns exec "$(ns "$1")" ss -Hltn "sport = :$3" 2>/dev/null | grep -q .; then return 0; fi
+		sleep 0.05
+	done
+	die "nothing listens on $2 port $3 in $1"
+}
+
+# wait_udp NS PORT: wait (max 5 s) until a UDP socket is bound to PORT.
+wait_udp() {
+	local i
+	for i in $(seq 1 100); do
+		if ip netns exec "$(ns "$1")" ss -Hlun "sport = :$2" 2>/dev/null | grep -q .; then return 0; fi
+		sleep 0.05
+	done
+	die "nothing bound to udp port $2 in $1"
+}
+
+# cap_start NS IF [FILE]: tcpdump on IF inside NS into FILE (default $OUT/capture.pcap);
+# returns once tcpdump has said it is listening.
+cap_start() {
+	local n="$1" i="$2" f="${3:-$OUT/capture.pcap}" k
+	rm -f "$OUT/tcpdump.err"
+	ip netns exec "$(ns "$n")" tcpdump -n -i "$i" -U --immediate-mode -s 0 -Z root -w "$f" 2>"$OUT/tcpdump.err" &
+	PT_CAP_PID=$!
+	for k in $(seq 1 200); do
+		grep -q "listening on" "$OUT/tcpdump.err" 2>/dev/null && { sleep 0.05; return 0; }
+		kill -0 "$PT_CAP_PID" 2>/dev/null || die "tcpdump failed: $(cat "$OUT/tcpdump.err")"
+		sleep 0.025
+	done
+	die "tcpdump did not start"
+}
+
+# cap_stop: let the last packets arrive, then stop tcpdump and wait for it.
+cap_stop() {
+	[ -n "$PT_CAP_PID" ] || return 0
+	sleep 0.3
+	kill -INT "$PT_CAP_PID" 2>/dev/null || true
+	wait "$PT_CAP_PID" 2>/dev/null || true
+	PT_CAP_PID=""
+	grep -E "packets (captured|dropped by kernel)" "$OUT/tcpdump.err" >&2 || true
+	if grep -qE "^[1-9][0-9]* packets dropped by kernel" "$OUT/tcpdump.err"; then die "tcpdump dropped packets"; fi
+}
+
+# stop_bg: end the background programs (by pid), politely first.
+stop_bg() {
+	local p
+	for p in "${PT_BG[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in "${PT_BG[@]}"; do
+		for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	PT_BG=()
+}
+
+pt_cleanup() {
+	local rc=$? n p
+	set +e
+	if [ -n "$PT_CAP_PID" ]; then kill -INT "$PT_CAP_PID" 2>/dev/null; wait "$PT_CAP_PID" 2>/dev/null; fi
+	stop_bg
+	# Anything else still running inside our namespaces was started by this script.
+	for n in "${PT_NS[@]}"; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do kill -KILL "$p" 2>/dev/null; done
+	done
+	for n in "${PT_NS[@]}"; do ip netns del "$n" 2>/dev/null; done
+	exit $rc
+}
+trap pt_cleanup EXIT
+trap 'exit 130' INT TERM
