@@ -45,6 +45,17 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 		pt_output_file_close(ctl->alerts_out);
 		return -EIO;
 	}
+	if (cfg->redis.enabled) {
+		struct pt_redis_url url;
+
+		if (pt_redis_url_parse(cfg->redis.url, &url, err, err_len) != 0 ||
+		    (ctl->redis = pt_output_redis_open(&url, cfg->redis.prefix, ctl->observer_name)) == NULL) {
+			pt_output_file_close(ctl->flows_out);
+			pt_output_file_close(ctl->alerts_out);
+			pt_output_file_close(ctl->stats_out);
+			return -EINVAL;
+		}
+	}
 	ctl->started_mono_ns = pt_time_mono_ns();
 	ctl->next_stats_mono_ns = cfg->stats.interval_ns ? ctl->started_mono_ns + cfg->stats.interval_ns : UINT64_MAX;
 	return 0;
@@ -100,22 +111,28 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		pt_capture_stats(ctl->capture, &c->capture);
 }
 
-static void control_write_counters(struct pt_control *ctl)
+/* The counters go to --stats and to the sensor's status hash in Redis. */
+static void control_publish_counters(struct pt_control *ctl)
 {
 	struct pt_output_counters c;
 	struct pt_json j;
+	uint64_t now = pt_time_wall_ns();
 	int len;
 
-	if (ctl->stats_out == NULL)
+	if (ctl->stats_out == NULL && ctl->redis == NULL)
 		return;
 	pt_control_sum_counters(ctl, &c);
 	pt_json_init(&j, ctl->line, sizeof(ctl->line));
-	pt_output_format_counters(&j, &c, pt_time_wall_ns(), ctl->observer_name);
+	pt_output_format_counters(&j, &c, now, ctl->observer_name);
 	len = pt_json_finish(&j);
-	if (len > 0) {
+	if (len <= 0)
+		return;
+	if (ctl->stats_out != NULL) {
 		pt_output_file_write(ctl->stats_out, ctl->line, (size_t)len);
 		pt_output_file_flush(ctl->stats_out);
 	}
+	if (ctl->redis != NULL)
+		ctl->redis_published = pt_output_redis_publish_status(ctl->redis, ctl->line, now) == 0;
 }
 
 void pt_control_tick(struct pt_control *ctl)
@@ -125,7 +142,7 @@ void pt_control_tick(struct pt_control *ctl)
 	if (now < ctl->next_stats_mono_ns)
 		return;
 	ctl->next_stats_mono_ns = now + ctl->cfg->stats.interval_ns;
-	control_write_counters(ctl);
+	control_publish_counters(ctl);
 	if (ctl->flows_out != NULL)
 		pt_output_file_flush(ctl->flows_out);
 }
@@ -150,7 +167,7 @@ int pt_control_fini(struct pt_control *ctl)
 	struct pt_output_counters c;
 	int rc = 0;
 
-	control_write_counters(ctl);
+	control_publish_counters(ctl);
 	pt_control_sum_counters(ctl, &c);
 	pt_log(PT_LOG_INFO, "%" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64 " records written, %" PRIu64
 	       " dropped; capture missed %" PRIu64 ", no mbuf %" PRIu64,
@@ -162,6 +179,10 @@ int pt_control_fini(struct pt_control *ctl)
 		pt_log(PT_LOG_ERR, "writing an output file failed: records may be incomplete");
 		rc = -EIO;
 	}
+	if (ctl->redis_published)
+		pt_log(PT_LOG_INFO, "sensor status in redis: HGETALL %s", pt_output_redis_key(ctl->redis));
+	pt_output_redis_close(ctl->redis);
+	ctl->redis = NULL;
 	ctl->flows_out = ctl->alerts_out = ctl->stats_out = NULL;
 	return rc;
 }

@@ -164,13 +164,19 @@ int main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (pt_log_level_parse(cfg.log.level, &level) == 0)
 		pt_log_set_level(level);
+	if (cfg.redis.enabled) {
+		struct pt_redis_url url;
+		char err[PT_CONFIG_ERR_LEN];
+
+		if (pt_redis_url_parse(cfg.redis.url, &url, err, sizeof(err)) != 0) {
+			fprintf(stderr, "podtap: error: redis.url: %s\n", err);
+			return EXIT_USAGE;
+		}
+	}
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	if (cfg.redis.enabled)
-		pt_log(PT_LOG_INFO, "redis %s: nothing is published there yet (workloads and alerts come in later releases)",
-		       cfg.redis.url);
 	if (opt.pcap_file != NULL || opt.iface != NULL)
 		return pt_run_pcap(&cfg, &opt, &stop_requested);
 	return pt_run_dpdk(&cfg, &opt, &stop_requested);

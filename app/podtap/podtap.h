@@ -76,6 +76,8 @@ struct pt_control {
 	struct pt_output_file *flows_out;
 	struct pt_output_file *alerts_out;
 	struct pt_output_file *stats_out;
+	struct pt_output_redis *redis;         /* sensor status; NULL with --no-redis */
+	bool redis_published;                  /* the last status write succeeded */
 	uint64_t started_mono_ns;
 	uint64_t next_stats_mono_ns;
 	uint64_t records_written;

@@ -77,4 +77,43 @@ int pt_output_file_flush(struct pt_output_file *f);
 /** Flush and close; NULL is a no-op. @return 0 or the first write error seen. */
 int pt_output_file_close(struct pt_output_file *f);
 
+/* ---- Redis ------------------------------------------------------------------------------------- */
+
+#define PT_REDIS_FIELD_LEN 256
+
+/** A parsed redis:// or unix:// URL. */
+struct pt_redis_url {
+	char host[PT_REDIS_FIELD_LEN];
+	int port;
+	char socket_path[PT_REDIS_FIELD_LEN];   /* set for unix:///path */
+	char user[128];                         /* ACL user, "" for the default user */
+	char password[128];                     /* "" for no AUTH */
+	int db;
+};
+
+/**
+ * Parse redis://[[user]:password@]host[:port][/db] (IPv6 hosts in brackets) or unix:///path.
+ * @return 0, or -EINVAL with a one-line reason in @p err.
+ */
+int pt_redis_url_parse(const char *text, struct pt_redis_url *url, char *err, size_t err_len);
+
+/** The sensor's status in Redis: HASH <prefix>sensor:<name> with fields version, updated and stats. */
+struct pt_output_redis;
+
+/** Create the sink; it connects lazily. @return NULL only when out of memory. */
+struct pt_output_redis *pt_output_redis_open(const struct pt_redis_url *url, const char *prefix, const char *sensor);
+
+/**
+ * Write the counters JSON into the status hash, connecting (with AUTH/SELECT) if needed. When Redis is
+ * unreachable it logs once, backs off (1 s doubling to 60 s) and returns without blocking longer than 0.5 s.
+ * @return 0, -EAGAIN while backing off or unreachable, -EIO when a command failed.
+ */
+int pt_output_redis_publish_status(struct pt_output_redis *r, const char *counters_json, uint64_t wall_ns);
+
+/** The status hash's key, e.g. "podtap:sensor:demo". */
+const char *pt_output_redis_key(const struct pt_output_redis *r);
+
+/** Disconnect and free; NULL is a no-op. */
+void pt_output_redis_close(struct pt_output_redis *r);
+
 #endif /* PT_OUTPUT_H */

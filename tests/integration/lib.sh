@@ -160,3 +160,35 @@ pt_cleanup() {
 }
 trap pt_cleanup EXIT
 trap 'exit 130' INT TERM
+
+# pods_traffic [MTU]: two dual-stack pods (A 10.244.1.10 / fd00:244::10, B 10.244.2.20 /
+# fd00:244::20) on one veth; A pings B, fetches a page over HTTP (IPv4 and IPv6) and sends a
+# UDP datagram to B. Captured on A's veth into $OUT/inner.pcap; A's MAC goes to $OUT/a.mac.
+# Used by the cases that wrap real traffic with encap.py.
+pods_traffic() {
+	local mtu="${1:-1400}"
+	ns_add poda podb
+	veth poda eth0 podb eth0
+	nsx poda ip link set eth0 mtu "$mtu"
+	nsx podb ip link set eth0 mtu "$mtu"
+	addr poda eth0 10.244.1.10/16 fd00:244::10/64
+	addr podb eth0 10.244.2.20/16 fd00:244::20/64
+	nsx poda cat /sys/class/net/eth0/address >"$OUT/a.mac"
+	mkdir -p "$OUT/www"
+	echo "pod b says hello" >"$OUT/www/index.html"
+	bg podb $PY -m http.server --bind :: --directory "$OUT/www" 8080
+	wait_tcp podb :: 8080
+	cap_start poda eth0 "$OUT/inner.pcap"
+	nsx poda ping -n -q -c 2 -i 0.05 10.244.2.20 >/dev/null
+	nsx poda curl -sS -o /dev/null http://10.244.2.20:8080/index.html
+	nsx poda $PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"x" * 100, ("10.244.2.20", 7777))'
+	nsx poda ping -n -q -c 2 -i 0.05 fd00:244::20 >/dev/null
+	nsx poda curl -sS -g -o /dev/null 'http://[fd00:244::20]:8080/index.html'
+	cap_stop
+	stop_bg
+}
+
+# encap MODE ID: wrap $OUT/inner.pcap into $OUT/capture.pcap with encap.py.
+encap() {
+	$PY "$PT_ITEST_DIR/encap.py" "$1" "$OUT/inner.pcap" "$OUT/capture.pcap" --a-mac "$(cat "$OUT/a.mac")" --id "$2" >&2
+}

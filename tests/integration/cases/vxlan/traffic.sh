@@ -25,5 +25,5 @@ wait_tcp nodeb 10.244.1.20 8080
 cap_start nodea ul0
 nsx nodea ping -n -q -c 2 -i 0.05 10.244.1.20
 nsx nodea curl -sS -o /dev/null http://10.244.1.20:8080/index.html
-nsx nodea $PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"hi", ("10.244.1.20", 5353))'
+nsx nodea $PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"hi", ("10.244.1.20", 7777))'
 cap_stop
