@@ -186,14 +186,14 @@ def analyse(path, exclude=()):
     res = {"capture": path, "frames": 0, "bytes": 0, "not_ip": 0, "excluded": 0,
            "fragments_unmatched": 0, "layers": collections.Counter()}
     for fr in run_tshark(path):
-        f = Frame(fr)
         res["frames"] += 1
-        res["bytes"] += f.len
-        for name in set(f.layers):
+        res["bytes"] += int(fr["frame.len"][0])
+        for name in set(fr["frame.protocols"][0].split(":") if fr["frame.protocols"] else []):
             res["layers"][name] += 1
-        if f.number in exclude:
+        if int(fr["frame.number"][0]) in exclude:
             res["excluded"] += 1
             continue
+        f = Frame(fr)
         if not f.is_ip:
             res["not_ip"] += 1
             continue

@@ -594,10 +594,67 @@ static void test_fragmented_tunnel_not_decapsulated(void **state)
 	assert_addr(d.src_addr, "172.16.0.1");
 }
 
+/* Writes IPv6 (next header: destination options) with @p n_ext 2 KB destination options headers; returns the end. */
+static uint32_t put_ipv6_2k_chain(uint8_t *b, uint32_t off, unsigned int n_ext, uint8_t last_nh)
+{
+	unsigned int i;
+
+	b[off] = 0x60;
+	b[off + 6] = n_ext ? 60 : last_nh;
+	b[off + 23] = 1;  /* src ::1 */
+	b[off + 39] = 2;  /* dst ::2 */
+	off += 40;
+	for (i = 0; i < n_ext; i++) {
+		b[off] = i + 1 < n_ext ? 60 : last_nh;
+		b[off + 1] = 255;  /* (255 + 1) * 8 = 2048 bytes */
+		off += 2048;
+	}
+	return off;
+}
+
+/* IPv6-in-IPv6 with 2 KB extension headers: offsets past 60 KB are refused, not wrapped in 16-bit fields. */
+static void test_huge_exthdr_chain(void **state)
+{
+	const unsigned int ext[4] = { 8, 8, 8, 6 };
+	struct pt_decode_options opt;
+	uint32_t l3[4], off, len, i, levels;
+	struct pt_decoded d;
+	uint8_t *b = calloc(1, 70000);
+
+	(void)state;
+	assert_non_null(b);
+	pt_decode_options_default(&opt);
+	for (levels = 3; levels <= 4; levels++) {
+		memset(b, 0, 70000);
+		b[12] = 0x86;
+		b[13] = 0xDD;
+		off = 14;
+		for (i = 0; i < levels; i++) {
+			l3[i] = off;
+			off = put_ipv6_2k_chain(b, off, ext[i], i + 1 < levels ? 41 : 6);
+		}
+		b[off + 12] = 0x50;  /* TCP, no options */
+		len = off + 20;
+		for (i = 0; i < levels; i++) {
+			b[l3[i] + 4] = (uint8_t)((len - l3[i] - 40) >> 8);
+			b[l3[i] + 5] = (uint8_t)(len - l3[i] - 40);
+		}
+		if (levels == 3) {
+			assert_int_equal(dec_raw(b, len, len, &opt, &d), PT_DECODE_OK);
+			assert_int_equal(d.tunnel_depth, 2);
+			assert_int_equal(d.l3_offset, l3[2]);
+			assert_int_equal(d.l4_offset, off);
+		} else {
+			assert_int_equal(dec_raw(b, len, len, &opt, &d), PT_DECODE_BAD_IPV6_EXTHDR);
+		}
+	}
+	free(b);
+}
+
 int main(void)
 {
 	enum { N = sizeof(cases) / sizeof(cases[0]) };
-	struct CMUnitTest tests[N + 4];
+	struct CMUnitTest tests[N + 5];
 	unsigned int i;
 
 	for (i = 0; i < N; i++) {
@@ -610,5 +667,6 @@ int main(void)
 	tests[N + 1] = (struct CMUnitTest)cmocka_unit_test(test_snaplen_payload);
 	tests[N + 2] = (struct CMUnitTest)cmocka_unit_test(test_ethernet_padding);
 	tests[N + 3] = (struct CMUnitTest)cmocka_unit_test(test_fragmented_tunnel_not_decapsulated);
-	return _cmocka_run_group_tests("decode_malformed", tests, N + 4, NULL, NULL);
+	tests[N + 4] = (struct CMUnitTest)cmocka_unit_test(test_huge_exthdr_chain);
+	return _cmocka_run_group_tests("decode_malformed", tests, N + 5, NULL, NULL);
 }

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_output.c - Unit tests for lib/output: JSON escaping and overflow, ECS flow records, Redis URLs. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pt_output.h"
+
+static void test_json_escaping_and_nesting(void **state)
+{
+	char buf[256];
+	struct pt_json j;
+	int n;
+
+	(void)state;
+	pt_json_init(&j, buf, sizeof(buf));
+	pt_json_begin_object(&j, NULL);
+	pt_json_string(&j, "s", "a\"b\\c\n\x01");
+	pt_json_begin_object(&j, "o");
+	pt_json_u64(&j, "n", 18446744073709551615ULL);
+	pt_json_bool(&j, "t", true);
+	pt_json_end_object(&j);
+	pt_json_begin_array(&j, "a");
+	pt_json_string(&j, NULL, "x");
+	pt_json_string(&j, NULL, "y");
+	pt_json_end_array(&j);
+	pt_json_end_object(&j);
+	n = pt_json_finish(&j);
+	assert_int_equal(n, (int)strlen(buf));
+	assert_string_equal(buf, "{\"s\":\"a\\\"b\\\\c\\n\\u0001\",\"o\":{\"n\":18446744073709551615,\"t\":true},"
+				 "\"a\":[\"x\",\"y\"]}");
+}
+
+static void test_json_overflow_is_reported(void **state)
+{
+	char buf[16];
+	struct pt_json j;
+
+	(void)state;
+	pt_json_init(&j, buf, sizeof(buf));
+	pt_json_begin_object(&j, NULL);
+	pt_json_string(&j, "key", "a value longer than the buffer");
+	pt_json_end_object(&j);
+	assert_int_equal(pt_json_finish(&j), -ENOSPC);
+	assert_string_equal(buf, "");
+}
+
+static void make_tcp_record(struct pt_flow_record *rec)
+{
+	struct pt_flow *f = &rec->flow;
+
+	memset(rec, 0, sizeof(*rec));
+	f->key.ip_version = 4;
+	f->key.proto = 6;
+	memcpy(f->key.addr[0], (uint8_t[]){ 10, 244, 1, 10 }, 4);
+	memcpy(f->key.addr[1], (uint8_t[]){ 203, 0, 113, 10 }, 4);
+	f->key.port[0] = 40000;
+	f->key.port[1] = 443;
+	f->orig_side = 0;
+	f->first_ns = 1764786900000000000ULL;
+	f->last_ns = 1764786900500000000ULL;
+	f->packets[0] = 5;
+	f->packets[1] = 4;
+	f->bytes[0] = 500;
+	f->bytes[1] = 4000;
+	f->tcp_seen[0] = PT_FLOW_TCP_SYN | PT_FLOW_TCP_ACK | PT_FLOW_TCP_DATA | PT_FLOW_TCP_FIN;
+	f->tcp_seen[1] = PT_FLOW_TCP_SYNACK | PT_FLOW_TCP_ACK | PT_FLOW_TCP_DATA | PT_FLOW_TCP_FIN;
+	snprintf(f->history, sizeof(f->history), "ShADadFf");
+	f->vlan_count = 2;
+	f->vlan_ids[0] = 300;
+	f->vlan_ids[1] = 100;
+	rec->event = PT_FLOW_EVENT_END_CLOSED;
+	rec->now_ns = f->last_ns;
+}
+
+static const char *format(const struct pt_flow_record *rec, char *buf, size_t len)
+{
+	struct pt_json j;
+
+	pt_json_init(&j, buf, len);
+	pt_output_format_flow(&j, rec, "sensor-1");
+	assert_true(pt_json_finish(&j) > 0);
+	return buf;
+}
+
+static void test_flow_record_fields(void **state)
+{
+	struct pt_flow_record rec;
+	char buf[4096];
+
+	(void)state;
+	make_tcp_record(&rec);
+	format(&rec, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"@timestamp\":\"2025-12-03T18:35:00.500000Z\""));
+	assert_non_null(strstr(buf, "\"type\":[\"connection\",\"end\"],\"action\":\"flow_end\""));
+	assert_non_null(strstr(buf, "\"duration\":500000000"));
+	assert_non_null(strstr(buf, "\"source\":{\"ip\":\"10.244.1.10\",\"port\":40000,\"packets\":5,\"bytes\":500}"));
+	assert_non_null(strstr(buf, "\"destination\":{\"ip\":\"203.0.113.10\",\"port\":443,\"packets\":4,\"bytes\":4000}"));
+	assert_non_null(strstr(buf, "\"transport\":\"tcp\",\"iana_number\":\"6\",\"type\":\"ipv4\""));
+	assert_non_null(strstr(buf, "\"packets\":9,\"bytes\":4500"));
+	assert_non_null(strstr(buf, "\"vlan\":{\"id\":\"300\"},\"inner\":{\"vlan\":{\"id\":\"100\"}}"));
+	assert_non_null(strstr(buf, "\"conn_state\":\"SF\",\"history\":\"ShADadFf\",\"end_reason\":\"closed\""));
+	assert_null(strstr(buf, "tunnel"));
+	assert_null(strstr(buf, "icmp"));
+}
+
+static void test_flow_record_orientation_and_update(void **state)
+{
+	struct pt_flow_record rec;
+	char buf[4096];
+
+	(void)state;
+	make_tcp_record(&rec);
+	rec.flow.orig_side = 1;        /* the higher key side started it */
+	rec.event = PT_FLOW_EVENT_UPDATE;
+	rec.now_ns = 1764786960000000000ULL;
+	format(&rec, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"@timestamp\":\"2025-12-03T18:36:00.000000Z\""));
+	assert_non_null(strstr(buf, "\"action\":\"flow_update\""));
+	assert_non_null(strstr(buf, "[\"connection\",\"info\"]"));
+	assert_non_null(strstr(buf, "\"source\":{\"ip\":\"203.0.113.10\",\"port\":443,"));
+	assert_null(strstr(buf, "end_reason"));
+}
+
+static void test_flow_record_icmp_and_tunnel(void **state)
+{
+	struct pt_flow_record rec;
+	struct pt_flow *f = &rec.flow;
+	char buf[4096];
+
+	(void)state;
+	make_tcp_record(&rec);
+	f->key.proto = 1;
+	f->key.port[0] = 8;            /* echo request, keyed with its counterpart 0 */
+	f->key.port[1] = 0;
+	f->history[0] = '\0';
+	f->tunnel_depth = 1;
+	f->tunnel_type = PT_TUNNEL_VXLAN;
+	f->tunnel_id = 42;
+	f->tunnel_ip_version = 4;
+	memcpy(f->tunnel_src, (uint8_t[]){ 192, 168, 0, 11 }, 4);
+	memcpy(f->tunnel_dst, (uint8_t[]){ 192, 168, 0, 12 }, 4);
+	format(&rec, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"source\":{\"ip\":\"10.244.1.10\",\"packets\""));
+	assert_non_null(strstr(buf, "\"transport\":\"icmp\""));
+	assert_non_null(strstr(buf, "\"icmp\":{\"type\":8,\"code\":0}"));
+	assert_non_null(strstr(buf, "\"tunnel\":{\"type\":\"vxlan\",\"id\":42,\"source_ip\":\"192.168.0.11\","
+				    "\"destination_ip\":\"192.168.0.12\",\"depth\":1}"));
+	assert_null(strstr(buf, "history"));
+	/* A one-way type (port unreachable 3/3) reports its code. */
+	f->key.port[0] = 3;
+	f->key.port[1] = 3;
+	format(&rec, buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"icmp\":{\"type\":3,\"code\":3}"));
+}
+
+static void test_counters(void **state)
+{
+	struct pt_output_counters c;
+	struct pt_json j;
+	char buf[8192];
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	c.packets = 10;
+	c.decode[PT_DECODE_OK] = 7;
+	c.decode[PT_DECODE_TRUNC_IPV4] = 3;
+	c.flows.ended[PT_FLOW_EVENT_END_EVICTED] = 2;
+	c.capture.imissed = 4;
+	pt_json_init(&j, buf, sizeof(buf));
+	pt_output_format_counters(&j, &c, 1764786900000000000ULL, "s");
+	assert_true(pt_json_finish(&j) > 0);
+	assert_non_null(strstr(buf, "\"kind\":\"metric\",\"dataset\":\"podtap.stats\""));
+	assert_non_null(strstr(buf, "\"packets\":10,"));
+	assert_non_null(strstr(buf, "\"ok\":7,"));
+	assert_non_null(strstr(buf, "\"trunc_ipv4\":3,"));
+	assert_non_null(strstr(buf, "\"evicted\":2,"));
+	assert_non_null(strstr(buf, "\"imissed\":4,"));
+}
+
+static void test_redis_urls(void **state)
+{
+	struct pt_redis_url u;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(pt_redis_url_parse("redis://127.0.0.1:6380", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.host, "127.0.0.1");
+	assert_int_equal(u.port, 6380);
+	assert_string_equal(u.password, "");
+	assert_int_equal(pt_redis_url_parse("redis://:s3cret@redis.local/2", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.host, "redis.local");
+	assert_int_equal(u.port, 6379);
+	assert_string_equal(u.user, "");
+	assert_string_equal(u.password, "s3cret");
+	assert_int_equal(u.db, 2);
+	assert_int_equal(pt_redis_url_parse("redis://podtap:p@ss@[::1]:7000", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.user, "podtap");
+	assert_string_equal(u.password, "p@ss");
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(u.port, 7000);
+	assert_int_equal(pt_redis_url_parse("redis://::1", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.host, "::1");
+	assert_int_equal(u.port, 6379);
+	assert_int_equal(pt_redis_url_parse("unix:///run/redis/redis.sock", &u, err, sizeof(err)), 0);
+	assert_string_equal(u.socket_path, "/run/redis/redis.sock");
+	assert_int_equal(pt_redis_url_parse("http://x", &u, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "http://x"));
+	assert_int_equal(pt_redis_url_parse("redis://host:99999", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(pt_redis_url_parse("redis://host/abc", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(pt_redis_url_parse("redis://", &u, err, sizeof(err)), -EINVAL);
+	assert_int_equal(pt_redis_url_parse("unix://relative", &u, err, sizeof(err)), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_escaping_and_nesting),
+		cmocka_unit_test(test_json_overflow_is_reported),
+		cmocka_unit_test(test_flow_record_fields),
+		cmocka_unit_test(test_flow_record_orientation_and_update),
+		cmocka_unit_test(test_flow_record_icmp_and_tunnel),
+		cmocka_unit_test(test_counters),
+		cmocka_unit_test(test_redis_urls),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
