@@ -344,7 +344,10 @@ static void test_stress(void **state)
 	uint32_t left;
 
 	cfg.update_interval_ns = SEC(20);
+	cfg.timeout_ns[PT_FLOW_TIMEOUT_TCP_OPENING] = SEC(5);
+	cfg.timeout_ns[PT_FLOW_TIMEOUT_TCP_ESTABLISHED] = SEC(30);
 	cfg.timeout_ns[PT_FLOW_TIMEOUT_UDP] = SEC(5);
+	cfg.timeout_ns[PT_FLOW_TIMEOUT_ICMP] = SEC(5);
 	t = pt_flow_table_create(&cfg, test_emit, rec);
 	assert_non_null(t);
 	for (uint32_t done = 0; done < PACKETS; done += BURST) {
@@ -354,8 +357,10 @@ static void test_stress(void **state)
 		uint64_t ts[BURST];
 
 		for (uint32_t i = 0; i < BURST; i++) {
-			/* a hot set of 2000 flows takes half the packets, the rest is spread over 100k */
-			uint32_t k = (lcg(&seed) & 1) ? lcg(&seed) % 2000 : lcg(&seed) % FLOWS;
+			/* a hot set of 2000 flows and a cold spread over 100k: half the packets in the first half
+			 * (the table overflows: evictions), one in 16 in the second (flows idle out) */
+			uint32_t cold_mask = done < PACKETS / 2 ? 1 : 15;
+			uint32_t k = (lcg(&seed) & cold_mask) ? lcg(&seed) % 2000 : lcg(&seed) % FLOWS;
 			char a[32], b[32];
 
 			snprintf(a, sizeof(a), "10.244.%u.%u", k >> 8 & 255, k & 255);

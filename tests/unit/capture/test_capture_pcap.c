@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_capture_pcap.c - The libpcap file source: pcap (µs and ns) and pcapng timestamps, bursts, end, bad files. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pcap/pcap.h>
+
+#include "pt_capture.h"
+
+#define BASE_SEC 1764786900u
+
+static void frame_of(uint8_t *frame, size_t len, unsigned i)
+{
+	memset(frame, 0, len);
+	frame[12] = 0x08;
+	frame[14] = (uint8_t)i;
+}
+
+/* Write n frames of 60 bytes with libpcap at the given precision; frame i at BASE_SEC + i s + 1234 ns. */
+static void write_pcap(const char *path, int precision, unsigned n, uint32_t wire_extra)
+{
+	pcap_t *dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, 65535, precision);
+	pcap_dumper_t *d = pcap_dump_open(dead, path);
+	uint8_t frame[60];
+
+	assert_non_null(d);
+	for (unsigned i = 0; i < n; i++) {
+		struct pcap_pkthdr h = { .caplen = sizeof(frame), .len = sizeof(frame) + wire_extra };
+
+		h.ts.tv_sec = BASE_SEC + i;
+		h.ts.tv_usec = precision == PCAP_TSTAMP_PRECISION_NANO ? 1234 : 1;
+		frame_of(frame, sizeof(frame), i);
+		pcap_dump((u_char *)d, &h, frame);
+	}
+	pcap_dump_close(d);
+	pcap_close(dead);
+}
+
+static void put32(FILE *f, uint32_t v) { fwrite(&v, 4, 1, f); }
+static void put16(FILE *f, uint16_t v) { fwrite(&v, 2, 1, f); }
+
+/* A minimal little-endian pcapng: section header, one Ethernet interface with ns resolution, n packets. */
+static void write_pcapng(const char *path, unsigned n)
+{
+	FILE *f = fopen(path, "wb");
+	uint8_t frame[60];
+
+	assert_non_null(f);
+	put32(f, 0x0A0D0D0A); put32(f, 28); put32(f, 0x1A2B3C4D); put16(f, 1); put16(f, 0);
+	put32(f, 0xFFFFFFFF); put32(f, 0xFFFFFFFF); put32(f, 28);
+	/* IDB with if_tsresol = 9 (nanoseconds). */
+	put32(f, 1); put32(f, 32); put16(f, 1); put16(f, 0); put32(f, 65535);
+	put16(f, 9); put16(f, 1); fputc(9, f); fputc(0, f); fputc(0, f); fputc(0, f);
+	put16(f, 0); put16(f, 0); put32(f, 32);
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t ts = (uint64_t)(BASE_SEC + i) * 1000000000ULL + 5;
+
+		frame_of(frame, sizeof(frame), i);
+		put32(f, 6); put32(f, 32 + 60); put32(f, 0);
+		put32(f, (uint32_t)(ts >> 32)); put32(f, (uint32_t)ts);
+		put32(f, 60); put32(f, 60);
+		fwrite(frame, 1, sizeof(frame), f);
+		put32(f, 32 + 60);
+	}
+	fclose(f);
+}
+
+static unsigned read_all(struct pt_capture *cap, uint64_t *ts_out, uint8_t *first_byte_out, uint32_t *wire_out)
+{
+	struct pt_capture_queue *q = pt_capture_get_queue(cap, 0);
+	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
+	unsigned total = 0;
+	int n;
+
+	assert_non_null(q);
+	while ((n = pt_capture_rx_burst(q, pkts, PT_CAPTURE_BURST)) != -ENODATA) {
+		assert_true(n >= 0 && n <= PT_CAPTURE_BURST);
+		for (int i = 0; i < n; i++, total++) {
+			ts_out[total] = pkts[i].ts_ns;
+			first_byte_out[total] = pkts[i].data[14];
+			wire_out[total] = pkts[i].wire_len;
+			assert_int_equal(pkts[i].cap_len, 60);
+		}
+		pt_capture_release(q);
+	}
+	assert_int_equal(pt_capture_rx_burst(q, pkts, PT_CAPTURE_BURST), -ENODATA);
+	return total;
+}
+
+static void check_file(const char *path, unsigned n, uint64_t frac_ns, uint32_t wire)
+{
+	char err[256];
+	struct pt_capture *cap = pt_capture_open_pcap_file(path, err, sizeof(err));
+	uint64_t ts[100];
+	uint8_t first[100];
+	uint32_t wires[100];
+	struct pt_capture_stats st;
+
+	assert_non_null(cap);
+	assert_int_equal(pt_capture_queue_count(cap), 1);
+	assert_int_equal(read_all(cap, ts, first, wires), n);
+	for (unsigned i = 0; i < n; i++) {
+		assert_int_equal(ts[i], (uint64_t)(BASE_SEC + i) * 1000000000ULL + frac_ns);
+		assert_int_equal(first[i], (uint8_t)i);
+		assert_int_equal(wires[i], wire);
+	}
+	assert_int_equal(pt_capture_stats(cap, &st), 0);
+	assert_int_equal(st.ipackets, n);
+	assert_int_equal(st.ierrors, 0);
+	pt_capture_close(cap);
+	unlink(path);
+}
+
+static void test_pcap_microseconds(void **state)
+{
+	(void)state;
+	write_pcap("/tmp/pt-test-us.pcap", PCAP_TSTAMP_PRECISION_MICRO, 70, 0);
+	check_file("/tmp/pt-test-us.pcap", 70, 1000, 60);
+}
+
+static void test_pcap_nanoseconds_and_snaplen(void **state)
+{
+	(void)state;
+	write_pcap("/tmp/pt-test-ns.pcap", PCAP_TSTAMP_PRECISION_NANO, 33, 40);
+	check_file("/tmp/pt-test-ns.pcap", 33, 1234, 100);
+}
+
+static void test_pcapng(void **state)
+{
+	(void)state;
+	write_pcapng("/tmp/pt-test.pcapng", 40);
+	check_file("/tmp/pt-test.pcapng", 40, 5, 60);
+}
+
+static void test_truncated_file_ends_cleanly(void **state)
+{
+	const char *path = "/tmp/pt-test-cut.pcap";
+	char err[256];
+	struct pt_capture *cap;
+	uint64_t ts[100];
+	uint8_t first[100];
+	uint32_t wires[100];
+	struct pt_capture_stats st;
+
+	(void)state;
+	write_pcap(path, PCAP_TSTAMP_PRECISION_MICRO, 10, 0);
+	assert_int_equal(truncate(path, 24 + 9 * (16 + 60) + 16 + 7), 0);
+	cap = pt_capture_open_pcap_file(path, err, sizeof(err));
+	assert_non_null(cap);
+	assert_int_equal(read_all(cap, ts, first, wires), 9);
+	pt_capture_stats(cap, &st);
+	assert_int_equal(st.ierrors, 1);
+	pt_capture_close(cap);
+	unlink(path);
+}
+
+static void test_bad_files_are_refused_with_a_reason(void **state)
+{
+	const char *path = "/tmp/pt-test-bad.pcap";
+	char err[256] = "";
+	FILE *f;
+	pcap_t *dead;
+	pcap_dumper_t *d;
+
+	(void)state;
+	assert_null(pt_capture_open_pcap_file("/tmp/pt-test-does-not-exist.pcap", err, sizeof(err)));
+	assert_non_null(strstr(err, "pt-test-does-not-exist.pcap"));
+	f = fopen(path, "w");
+	fputs("not a capture at all, just some text that is long enough\n", f);
+	fclose(f);
+	err[0] = '\0';
+	assert_null(pt_capture_open_pcap_file(path, err, sizeof(err)));
+	assert_non_null(strstr(err, path));
+	/* A link type other than Ethernet. */
+	dead = pcap_open_dead(DLT_RAW, 65535);
+	d = pcap_dump_open(dead, path);
+	pcap_dump_close(d);
+	pcap_close(dead);
+	err[0] = '\0';
+	assert_null(pt_capture_open_pcap_file(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "Ethernet"));
+	unlink(path);
+	pt_capture_close(NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pcap_microseconds),
+		cmocka_unit_test(test_pcap_nanoseconds_and_snaplen),
+		cmocka_unit_test(test_pcapng),
+		cmocka_unit_test(test_truncated_file_ends_cleanly),
+		cmocka_unit_test(test_bad_files_are_refused_with_a_reason),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
