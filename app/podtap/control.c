@@ -111,6 +111,26 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		pt_capture_stats(ctl->capture, &c->capture);
 }
 
+/* Say so, once per interval, when the sensor starts losing something; the counters carry the totals. */
+static void control_warn_losses(struct pt_control *ctl, const struct pt_output_counters *c)
+{
+	const struct pt_output_counters *prev = &ctl->last_counters;
+	uint64_t evicted = c->flows.ended[PT_FLOW_EVENT_END_EVICTED] - prev->flows.ended[PT_FLOW_EVENT_END_EVICTED];
+	uint64_t missed = (c->capture.imissed + c->capture.rx_nombuf + c->capture.sw_dropped) -
+			  (prev->capture.imissed + prev->capture.rx_nombuf + prev->capture.sw_dropped);
+
+	if (evicted > 0)
+		pt_log(PT_LOG_WARN, "flow table full: %" PRIu64 " flows evicted since the last report; raise flow.max_flows",
+		       evicted);
+	if (c->records_dropped > prev->records_dropped)
+		pt_log(PT_LOG_WARN, "%" PRIu64 " flow records dropped: output cannot keep up (flow.record_ring_size)",
+		       c->records_dropped - prev->records_dropped);
+	if (missed > 0)
+		pt_log(PT_LOG_WARN, "capture lost %" PRIu64 " packets since the last report (imissed, rx_nombuf, sw_dropped)",
+		       missed);
+	ctl->last_counters = *c;
+}
+
 /* The counters go to --stats and to the sensor's status hash in Redis. */
 static void control_publish_counters(struct pt_control *ctl)
 {
@@ -119,9 +139,10 @@ static void control_publish_counters(struct pt_control *ctl)
 	uint64_t now = pt_time_wall_ns();
 	int len;
 
+	pt_control_sum_counters(ctl, &c);
+	control_warn_losses(ctl, &c);
 	if (ctl->stats_out == NULL && ctl->redis == NULL)
 		return;
-	pt_control_sum_counters(ctl, &c);
 	pt_json_init(&j, ctl->line, sizeof(ctl->line));
 	pt_output_format_counters(&j, &c, now, ctl->observer_name);
 	len = pt_json_finish(&j);

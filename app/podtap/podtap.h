@@ -81,6 +81,7 @@ struct pt_control {
 	uint64_t started_mono_ns;
 	uint64_t next_stats_mono_ns;
 	uint64_t records_written;
+	struct pt_output_counters last_counters;   /* at the last report, to warn about new losses */
 	char line[16384];
 };
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* flow_table.c - The per-worker flow table: creation, burst lookup and accounting, eviction, stats. */
+#include <stddef.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -238,8 +239,13 @@ static void update_chunk(struct pt_flow_table *t, const struct pt_decoded *pkts,
 	for (i = 0; i < n; i++) {
 		uint32_t head = t->buckets[hashes[i] & t->bucket_mask];
 
-		if (head != PT_FLOW_NONE)
-			__builtin_prefetch(&t->flows[head]);
+		if (head != PT_FLOW_NONE) {
+			/* key, hash and bucket_next: 48 bytes, which may straddle two lines (a flow is 184 B) */
+			const char *f = (const char *)&t->flows[head];
+
+			__builtin_prefetch(f);
+			__builtin_prefetch(f + offsetof(struct pt_flow, wheel_prev) - 1);
+		}
 	}
 
 	for (i = 0; i < n; i++) {
