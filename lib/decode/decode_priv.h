@@ -3,6 +3,7 @@
 #ifndef PT_DECODE_PRIV_H
 #define PT_DECODE_PRIV_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -84,7 +85,7 @@ static inline uint32_t pt_rd32(const uint8_t *p)
 }
 
 /** True when [off, off + len) is both captured and inside the current layer's wire bound @p end. */
-static inline int pt_fits(const struct pt_decode_ctx *c, uint32_t off, uint32_t len, uint32_t end)
+static inline bool pt_fits(const struct pt_decode_ctx *c, uint32_t off, uint32_t len, uint32_t end)
 {
 	return (uint64_t)off + len <= c->cap && (uint64_t)off + len <= end;
 }

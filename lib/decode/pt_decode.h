@@ -105,9 +105,15 @@ struct pt_decoded {
 
 /**
  * Decode one frame. Never reads outside [data, data + cap_len).
+ * A frame cut by the snap length (cap_len < wire_len) decodes as long as its headers were captured;
+ * payload_len is then the captured part. A fragmented IP packet is never decapsulated (its later
+ * fragments could not be keyed on the inner flow): it is reported as the outer UDP/GRE/IP flow.
+ * For a PT_DECODE_FRAG_LATER packet, l4_offset and payload_offset point at the fragment data.
+ * See docs/decode.md.
  * @param data     first byte of the Ethernet header.
  * @param cap_len  bytes captured.
- * @param wire_len bytes on the wire (>= cap_len); lengths in headers are checked against it.
+ * @param wire_len bytes on the wire (>= cap_len; a smaller value is taken as cap_len); lengths in
+ *                 headers are checked against it.
  * @param opt      decoder settings.
  * @param out      filled on PT_DECODE_OK; contents unspecified otherwise.
  * @return PT_DECODE_OK, or the reason the frame cannot be used.

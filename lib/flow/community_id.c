@@ -24,7 +24,8 @@ const char *pt_flow_community_id(const struct pt_flow *flow, uint16_t seed, char
 	if (k->proto == PT_FLOW_PROTO_ICMP || k->proto == PT_FLOW_PROTO_ICMPV6) {
 		/* One-way ICMP messages are not reordered: the sender (originator) comes first. */
 		const unsigned int o = flow->orig_side;
-		const int counter = k->port[o] <= UINT8_MAX ? pt_flow_icmp_counterpart(k->proto, (uint8_t)k->port[o]) : -1;
+		const int counter = k->port[o] <= UINT8_MAX
+			? pt_flow_icmp_counterpart_proto(k->proto, (uint8_t)k->port[o]) : -1;
 
 		if (counter < 0 || k->port[!o] != (uint16_t)counter)
 			first = o;

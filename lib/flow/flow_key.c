@@ -6,9 +6,9 @@
 
 _Static_assert(sizeof(struct pt_flow_key) == 40, "pt_flow_key is hashed as five 64-bit words");
 
-int pt_flow_icmp_counterpart(uint8_t proto, uint8_t type)
+int pt_flow_icmp_counterpart(uint8_t ip_version, uint8_t type)
 {
-	if (proto == PT_FLOW_PROTO_ICMP) {
+	if (ip_version == 4) {
 		switch (type) {
 		case 8: return 0;    /* echo request -> echo reply */
 		case 0: return 8;
@@ -23,7 +23,7 @@ int pt_flow_icmp_counterpart(uint8_t proto, uint8_t type)
 		default: return -1;
 		}
 	}
-	if (proto == PT_FLOW_PROTO_ICMPV6) {
+	if (ip_version == 6) {
 		switch (type) {
 		case 128: return 129; /* echo */
 		case 129: return 128;
@@ -50,7 +50,7 @@ void pt_flow_key_from_packet(const struct pt_decoded *pkt, struct pt_flow_key *k
 	int cmp;
 
 	if (pkt->l4_proto == PT_FLOW_PROTO_ICMP || pkt->l4_proto == PT_FLOW_PROTO_ICMPV6) {
-		int counter = pt_flow_icmp_counterpart(pkt->l4_proto, pkt->icmp_type);
+		int counter = pt_flow_icmp_counterpart_proto(pkt->l4_proto, pkt->icmp_type);
 
 		sport = pkt->icmp_type;
 		dport = counter >= 0 ? (uint16_t)counter : pkt->icmp_code;

@@ -55,12 +55,11 @@ struct pt_flow_table {
 
 /* ---- flow_key.c ---- */
 
-/**
- * Counterpart ICMP type of a request/reply type, as in Community ID v1 (and Zeek).
- * @param proto  PT_FLOW_PROTO_ICMP or PT_FLOW_PROTO_ICMPV6.
- * @return the counterpart type, or -1 when @p type is a one-way message.
- */
-int pt_flow_icmp_counterpart(uint8_t proto, uint8_t type);
+/** pt_flow_icmp_counterpart() by protocol: ICMPv6 (58) uses the ICMPv6 table, anything else ICMPv4's. */
+static inline int pt_flow_icmp_counterpart_proto(uint8_t proto, uint8_t type)
+{
+	return pt_flow_icmp_counterpart(proto == PT_FLOW_PROTO_ICMPV6 ? 6 : 4, type);
+}
 
 /* ---- flow_tcp.c ---- */
 

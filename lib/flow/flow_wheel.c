@@ -99,9 +99,12 @@ static uint32_t fire(struct pt_flow_table *t, uint32_t idx, uint64_t now)
 	}
 	pt_flow_wheel_unlink(t, idx);
 	if (t->cfg.update_interval_ns != 0 && now >= add_sat(f->last_update_ns, t->cfg.update_interval_ns)) {
-		pt_flow_emit_update(t, idx, now);
+		/* An interim record only when something happened since the last one. */
+		if (f->last_ns > f->last_update_ns) {
+			pt_flow_emit_update(t, idx, now);
+			emitted = 1;
+		}
 		f->last_update_ns = now;
-		emitted = 1;
 	}
 	/* The next deadline is > now, so this never lands on a tick already moved to pending. */
 	pt_flow_wheel_insert(t, idx, pt_flow_next_deadline(t, f));

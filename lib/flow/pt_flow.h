@@ -75,7 +75,8 @@ struct pt_flow {
 	uint8_t orig_side;           /* key side (0 or 1) of the originator */
 	uint8_t timeout_class;       /* enum pt_flow_timeout_class, kept current per packet */
 	uint8_t tcp_seen[2];         /* PT_FLOW_TCP_* per direction */
-	char history[PT_FLOW_HISTORY_LEN]; /* Zeek-style history, e.g. "ShADadFf", NUL-terminated */
+	char history[PT_FLOW_HISTORY_LEN]; /* Zeek-style history, e.g. "ShADadFf", NUL-terminated; also Zeek's
+					    * '^' (direction flipped), 'Q' (SYN with FIN/RST), 'I' (FIN+RST) */
 	uint64_t first_ns;
 	uint64_t last_ns;
 	uint64_t last_update_ns;     /* time of the last PT_FLOW_EVENT_UPDATE (or first_ns) */
@@ -99,7 +100,7 @@ struct pt_flow_config {
 };
 
 /** Fill @p cfg with defaults: 262144 flows; timeouts 30 s opening, 300 s established, 5 s closed,
- *  60 s UDP, 30 s ICMP, 60 s other; updates every 60 s. */
+ *  60 s UDP, 30 s ICMP, 60 s other; updates every 60 s; a random hash_seed (getrandom). */
 void pt_flow_config_default(struct pt_flow_config *cfg);
 
 struct pt_flow_stats {
@@ -118,6 +119,7 @@ struct pt_flow_table;
 
 /**
  * Create a table. All memory (flows, hash heads, wheel) is allocated here.
+ * @param emit  record callback; NULL is allowed (records are then only counted in the stats).
  * @return the table, or NULL if @p cfg is invalid (max_flows == 0 or > 2^30, a zero timeout) or memory is short.
  */
 struct pt_flow_table *pt_flow_table_create(const struct pt_flow_config *cfg, pt_flow_emit_fn emit, void *emit_ctx);
@@ -141,8 +143,10 @@ uint32_t pt_flow_key_hash(const struct pt_flow_key *key, uint32_t seed);
  * @param pkts      decoded packets (ports already resolved for fragments).
  * @param wire_lens frame length on the wire per packet, counted into bytes.
  * @param ts_ns     packet timestamps.
- * @param flows_out if not NULL, receives each packet's flow (valid until the next table call).
- * @param n         burst size (at most 64).
+ * @param flows_out if not NULL, receives each packet's flow (valid until the next table call). Flows used
+ *                  earlier in the same burst are never evicted, except in a table smaller than the burst:
+ *                  then the earlier packets' entries for the evicted flow are set to NULL.
+ * @param n         burst size (at most 64; larger bursts are processed 64 packets at a time).
  * @return number of packets accounted (n).
  */
 uint32_t pt_flow_update_burst(struct pt_flow_table *table, const struct pt_decoded *pkts, const uint32_t *wire_lens,

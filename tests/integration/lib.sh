@@ -161,10 +161,28 @@ pt_cleanup() {
 trap pt_cleanup EXIT
 trap 'exit 130' INT TERM
 
+# pod_server NS: python3 http.server on port 8080 (all addresses) in NS, serving $OUT/www.
+pod_server() {
+	mkdir -p "$OUT/www"
+	echo "pod b says hello" >"$OUT/www/index.html"
+	bg "$1" $PY -m http.server --bind :: --directory "$OUT/www" 8080
+	wait_tcp "$1" :: 8080
+}
+
+# pod_exchange NS: from pod A in NS to pod B (10.244.2.20, fd00:244::20): ping, an HTTP fetch
+# and a UDP datagram to a closed port (B answers ICMP port unreachable) over IPv4, then ping
+# and an HTTP fetch over IPv6.
+pod_exchange() {
+	nsx "$1" ping -n -q -c 2 -i 0.05 10.244.2.20 >/dev/null
+	nsx "$1" curl -sS -o /dev/null http://10.244.2.20:8080/index.html
+	nsx "$1" $PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"x" * 100, ("10.244.2.20", 7777))'
+	nsx "$1" ping -n -q -c 2 -i 0.05 fd00:244::20 >/dev/null
+	nsx "$1" curl -sS -g -o /dev/null 'http://[fd00:244::20]:8080/index.html'
+}
+
 # pods_traffic [MTU]: two dual-stack pods (A 10.244.1.10 / fd00:244::10, B 10.244.2.20 /
-# fd00:244::20) on one veth; A pings B, fetches a page over HTTP (IPv4 and IPv6) and sends a
-# UDP datagram to B. Captured on A's veth into $OUT/inner.pcap; A's MAC goes to $OUT/a.mac.
-# Used by the cases that wrap real traffic with encap.py.
+# fd00:244::20) on one veth run pod_exchange, captured on A's veth into $OUT/inner.pcap;
+# A's MAC goes to $OUT/a.mac. Used by the cases that wrap real traffic with encap.py.
 pods_traffic() {
 	local mtu="${1:-1400}"
 	ns_add poda podb
@@ -174,16 +192,9 @@ pods_traffic() {
 	addr poda eth0 10.244.1.10/16 fd00:244::10/64
 	addr podb eth0 10.244.2.20/16 fd00:244::20/64
 	nsx poda cat /sys/class/net/eth0/address >"$OUT/a.mac"
-	mkdir -p "$OUT/www"
-	echo "pod b says hello" >"$OUT/www/index.html"
-	bg podb $PY -m http.server --bind :: --directory "$OUT/www" 8080
-	wait_tcp podb :: 8080
+	pod_server podb
 	cap_start poda eth0 "$OUT/inner.pcap"
-	nsx poda ping -n -q -c 2 -i 0.05 10.244.2.20 >/dev/null
-	nsx poda curl -sS -o /dev/null http://10.244.2.20:8080/index.html
-	nsx poda $PY -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.sendto(b"x" * 100, ("10.244.2.20", 7777))'
-	nsx poda ping -n -q -c 2 -i 0.05 fd00:244::20 >/dev/null
-	nsx poda curl -sS -g -o /dev/null 'http://[fd00:244::20]:8080/index.html'
+	pod_exchange poda
 	cap_stop
 	stop_bg
 }

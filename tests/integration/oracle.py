@@ -8,7 +8,8 @@
 #   - the flow's IP header is the innermost one (tunnels: VXLAN, Geneve, GRE, ERSPAN, IP-in-IP),
 #     but never one quoted inside an ICMP error: the ICMP message itself is the flow;
 #   - key: symmetric 5-tuple on that header; ICMP "ports" as Community ID maps them (echo
-#     8<->0 and the other request/reply pairs are one flow; one-way types key by (type, code));
+#     8<->0 and the other request/reply pairs are one flow; one-way types key by (type, code)
+#     and, as Community ID does not reorder them, by direction too);
 #   - orientation: the sender of the first packet, except that a TCP SYN+ACK seen first flips it;
 #   - non-first fragments belong to the flow of their first fragment, found by
 #     (src, dst, proto, IP id) for IPv4 and (src, dst, identification) for IPv6;
@@ -154,6 +155,7 @@ class Frame:
         self.sport = self.dport = None
         self.tcp_flags = None
         self.icmp = None
+        self.icmp_oneway = False
         if self.frag == "later":
             return
         l4 = next(((name, n) for name, n in rest if name in L4), None)
@@ -177,6 +179,7 @@ class Frame:
                     self.sport, self.dport = t, pairs[t]
                 else:
                     self.sport, self.dport = t, c
+                    self.icmp_oneway = True
 
 
 def analyse(path, exclude=()):
@@ -208,7 +211,11 @@ def analyse(path, exclude=()):
                 raise ValueError("frame %d: fragment addresses differ from its flow" % f.number)
         else:
             a, b = (f.src, f.sport), (f.dst, f.dport)
-            key = (f.proto,) + tuple(sorted([a, b], key=lambda x: (x[0], -1 if x[1] is None else x[1])))
+            if f.icmp_oneway:
+                # Community ID does not reorder one-way ICMP messages: each direction is its own flow
+                key = (f.proto, "one-way", a, b)
+            else:
+                key = (f.proto,) + tuple(sorted([a, b], key=lambda x: (x[0], -1 if x[1] is None else x[1])))
             fl = flows.get(key)
             if fl is None:
                 orig, resp = a, b

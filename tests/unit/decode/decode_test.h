@@ -74,4 +74,69 @@ static inline void assert_addr(const uint8_t addr[16], const char *text)
 	assert_memory_equal(addr, want, 16);
 }
 
+/* The innermost flows of samples.c. */
+static inline void assert_pod_tcp4(const struct pt_decoded *d)
+{
+	assert_int_equal(d->ip_version, 4);
+	assert_int_equal(d->l4_proto, 6);
+	assert_addr(d->src_addr, "10.244.1.5");
+	assert_addr(d->dst_addr, "10.244.2.6");
+	assert_int_equal(d->src_port, 33000);
+	assert_int_equal(d->dst_port, 80);
+	assert_int_equal(d->tcp_flags, 0x18);
+	assert_int_equal(d->tcp_seq, 111);
+	assert_int_equal(d->tcp_ack, 222);
+	assert_int_equal(d->l4_offset, d->l3_offset + 20);
+	assert_int_equal(d->payload_offset, d->l4_offset + 20);
+	assert_int_equal(d->payload_len, 64);
+	assert_int_equal(d->frag, 0);
+}
+
+static inline void assert_pod_tcp6(const struct pt_decoded *d)
+{
+	assert_int_equal(d->ip_version, 6);
+	assert_int_equal(d->l4_proto, 6);
+	assert_addr(d->src_addr, "fd00:244::5");
+	assert_addr(d->dst_addr, "fd00:244::6");
+	assert_int_equal(d->src_port, 33000);
+	assert_int_equal(d->dst_port, 443);
+	assert_int_equal(d->tcp_flags, 0x02);
+	assert_int_equal(d->l4_offset, d->l3_offset + 40);
+	assert_int_equal(d->payload_offset, d->l4_offset + 20);
+	assert_int_equal(d->payload_len, 0);
+}
+
+static inline void assert_pod_udp4(const struct pt_decoded *d)
+{
+	assert_int_equal(d->ip_version, 4);
+	assert_int_equal(d->l4_proto, 17);
+	assert_addr(d->src_addr, "10.244.1.5");
+	assert_addr(d->dst_addr, "10.244.2.6");
+	assert_int_equal(d->src_port, 5353);
+	assert_int_equal(d->dst_port, 53);
+	assert_int_equal(d->payload_offset, d->l4_offset + 8);
+	assert_int_equal(d->payload_len, 20);
+}
+
+static inline void assert_tunnel(const struct pt_decoded *d, enum pt_tunnel_type type, uint32_t id, uint8_t depth,
+			  const char *src, const char *dst)
+{
+	assert_int_equal(d->tunnel_depth, depth);
+	assert_int_equal(d->tunnel_type, type);
+	assert_int_equal(d->tunnel_id, id);
+	assert_int_equal(d->tunnel_ip_version, strchr(src, ':') ? 6 : 4);
+	assert_addr(d->tunnel_src, src);
+	assert_addr(d->tunnel_dst, dst);
+}
+
+static inline void assert_no_tunnel(const struct pt_decoded *d)
+{
+	uint8_t zero[16] = { 0 };
+
+	assert_int_equal(d->tunnel_depth, 0);
+	assert_int_equal(d->tunnel_type, PT_TUNNEL_NONE);
+	assert_int_equal(d->tunnel_id, 0);
+	assert_memory_equal(d->tunnel_src, zero, 16);
+}
+
 #endif /* PT_TEST_DECODE_TEST_H */

@@ -133,6 +133,34 @@ static void test_icmp_one_way(void **state)
 	assert_memory_not_equal(&k, &ke, sizeof(k));
 }
 
+static void test_icmp_counterpart(void **state)
+{
+	(void)state;
+	/* the request/reply pairs of the Community ID spec (pycommunityid icmp.py and icmp6.py) */
+	const int v4[][2] = { { 8, 0 }, { 13, 14 }, { 15, 16 }, { 10, 9 }, { 17, 18 } };
+	const int v6[][2] = { { 128, 129 }, { 133, 134 }, { 135, 136 }, { 130, 131 }, { 139, 140 }, { 144, 145 } };
+	int pairs4 = 0, pairs6 = 0;
+
+	for (size_t i = 0; i < PT_ARRAY_SIZE(v4); i++) {
+		assert_int_equal(pt_flow_icmp_counterpart(4, (uint8_t)v4[i][0]), v4[i][1]);
+		assert_int_equal(pt_flow_icmp_counterpart(4, (uint8_t)v4[i][1]), v4[i][0]);
+	}
+	for (size_t i = 0; i < PT_ARRAY_SIZE(v6); i++) {
+		assert_int_equal(pt_flow_icmp_counterpart(6, (uint8_t)v6[i][0]), v6[i][1]);
+		assert_int_equal(pt_flow_icmp_counterpart(6, (uint8_t)v6[i][1]), v6[i][0]);
+	}
+	/* and nothing else is two-way */
+	for (int type = 0; type < 256; type++) {
+		pairs4 += pt_flow_icmp_counterpart(4, (uint8_t)type) >= 0;
+		pairs6 += pt_flow_icmp_counterpart(6, (uint8_t)type) >= 0;
+	}
+	assert_int_equal(pairs4, 2 * PT_ARRAY_SIZE(v4));
+	assert_int_equal(pairs6, 2 * PT_ARRAY_SIZE(v6));
+	assert_int_equal(pt_flow_icmp_counterpart(4, 3), -1);
+	assert_int_equal(pt_flow_icmp_counterpart(4, 128), -1);
+	assert_int_equal(pt_flow_icmp_counterpart(6, 8), -1);
+}
+
 static void test_other_proto(void **state)
 {
 	(void)state;
@@ -194,6 +222,7 @@ int main(void)
 		cmocka_unit_test(test_sctp),
 		cmocka_unit_test(test_icmp_echo),
 		cmocka_unit_test(test_icmp_one_way),
+		cmocka_unit_test(test_icmp_counterpart),
 		cmocka_unit_test(test_other_proto),
 		cmocka_unit_test(test_distinct_keys),
 		cmocka_unit_test(test_hash_spread),
