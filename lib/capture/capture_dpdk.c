@@ -116,7 +116,9 @@ static void dpdk_fill_pkt(struct dpdk_queue *q, struct rte_mbuf *m, uint64_t clo
 		pkt->cap_len = len;
 	}
 	pkt->wire_len = rte_pktmbuf_pkt_len(m);
-	if (src->ts_mode_of[m->port] == DPDK_TS_PCAP_US && src->ts_offset >= 0 && (m->ol_flags & src->ts_flag))
+	/* Some PMDs (net_ring) leave m->port unset. */
+	if (m->port < RTE_MAX_ETHPORTS && src->ts_mode_of[m->port] == DPDK_TS_PCAP_US && src->ts_offset >= 0 &&
+	    (m->ol_flags & src->ts_flag))
 		pkt->ts_ns = *RTE_MBUF_DYNFIELD(m, src->ts_offset, rte_mbuf_timestamp_t *) * 1000ULL;
 	else
 		pkt->ts_ns = clock_ns;

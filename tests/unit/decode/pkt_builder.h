@@ -46,6 +46,7 @@ static inline void pk_payload(struct pkt *p, size_t n)
 {
 	size_t i;
 
+	assert(p->len + n <= PK_MAX);
 	for (i = 0; i < n; i++)
 		p->b[p->len + i] = (uint8_t)(0xA0 + i);
 	p->len += (uint32_t)n;

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: BSD-3-Clause
 # http_v4 - curl in a pod namespace fetches from python3 -m http.server in another, over IPv4:
-# one keep-alive connection (200, 200, 404) and two separate connections; captured on the client veth.
+# one keep-alive connection (200, 200, 404) and two separate
+# connections (index.html, then mid.txt with Connection: close); captured on the client veth.
 . "$(dirname "$0")/../../lib.sh"
 need curl tcpdump ip ethtool
 
@@ -13,6 +14,7 @@ addr srv eth0 10.244.2.20/16
 mkdir -p "$OUT/www"
 echo "hello from podtap http_v4" >"$OUT/www/index.html"
 head -c 60000 /dev/zero | tr '\0' 'x' >"$OUT/www/big.txt"
+head -c 20000 /dev/zero | tr '\0' 'z' >"$OUT/www/mid.txt"
 bg srv $PY -m http.server --protocol HTTP/1.1 --bind 10.244.2.20 --directory "$OUT/www" 8080
 wait_tcp srv 10.244.2.20 8080
 
@@ -22,5 +24,5 @@ U=http://10.244.2.20:8080
 nsx cli curl -sS -o /dev/null -o /dev/null -o /dev/null "$U/index.html" "$U/big.txt" "$U/missing.html"
 # separate connections
 nsx cli curl -sS -o /dev/null "$U/index.html"
-nsx cli curl -sS -o /dev/null -H 'Connection: close' "$U/big.txt"
+nsx cli curl -sS -o /dev/null -H 'Connection: close' "$U/mid.txt"
 cap_stop
