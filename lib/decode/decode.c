@@ -64,11 +64,14 @@ void pt_decode_options_default(struct pt_decode_options *opt)
 	opt->decapsulate = true;
 }
 
-/* Ethernet header and up to PT_DECODE_MAX_VLANS tags; ids are recorded for the outermost header only. */
+/*
+ * Ethernet header and up to PT_DECODE_MAX_VLANS tags. The innermost tagged header's ids are recorded: for
+ * ERSPAN that is the mirrored frame's VLAN, not the collection network's; for plain SPAN it is the only one.
+ */
 static enum pt_decode_result decode_eth(struct pt_decode_ctx *c, enum pt_decode_layer *next)
 {
 	struct pt_decoded *o = c->out;
-	bool outer = c->eth_count++ == 0;
+	uint16_t ids[PT_DECODE_MAX_VLANS];
 	uint32_t off = c->off;
 	unsigned int tags = 0;
 	uint16_t type;
@@ -82,14 +85,16 @@ static enum pt_decode_result decode_eth(struct pt_decode_ctx *c, enum pt_decode_
 			return PT_DECODE_TOO_MANY_VLANS;
 		if (!pt_fits(c, off, PT_VLAN_HLEN, c->end))
 			return PT_DECODE_TRUNC_VLAN;
-		if (outer)
-			o->vlan_ids[tags] = pt_rd16(c->data + off) & 0x0FFF;
+		ids[tags] = pt_rd16(c->data + off) & 0x0FFF;
 		type = pt_rd16(c->data + off + 2);
 		off += PT_VLAN_HLEN;
 		tags++;
 	}
-	if (outer)
+	if (tags > 0) {
 		o->vlan_count = (uint8_t)tags;
+		for (unsigned int i = 0; i < tags; i++)
+			o->vlan_ids[i] = ids[i];
+	}
 	c->off = off;
 	if (type == PT_ETHERTYPE_IPV4)
 		*next = PT_LAYER_IPV4;
@@ -335,7 +340,6 @@ enum pt_decode_result pt_decode_frame(const uint8_t *data, uint32_t cap_len, uin
 		.end = wire_len > cap_len ? wire_len : cap_len,
 		.opt = opt,
 		.out = out,
-		.eth_count = 0,
 	};
 	enum pt_decode_layer next = PT_LAYER_ETH;
 	enum pt_decode_result rc = PT_DECODE_OK;

@@ -65,7 +65,6 @@ struct pt_decode_ctx {
 	uint32_t end;       /* end of the next layer as bounded by the wire length and enclosing lengths */
 	const struct pt_decode_options *opt;
 	struct pt_decoded *out;
-	uint8_t eth_count;  /* Ethernet headers seen: VLAN ids are recorded only from the first */
 };
 
 static inline uint16_t pt_rd16(const uint8_t *p)

@@ -81,7 +81,7 @@ struct pt_decoded {
 	uint16_t dst_port;
 	uint8_t icmp_type;
 	uint8_t icmp_code;
-	uint8_t vlan_count;         /* outermost tags, outer first */
+	uint8_t vlan_count;         /* tags of the innermost tagged Ethernet header, outer tag first */
 	uint8_t tunnel_depth;       /* number of encapsulations removed */
 	uint16_t vlan_ids[PT_DECODE_MAX_VLANS];
 	uint32_t frag_id;           /* IPv4 identification or IPv6 fragment id, when frag != 0 */

@@ -10,7 +10,9 @@ static void test_vxlan_4789(void **state)
 	(void)state;
 	dec_sample(sample_vxlan_4789, &p, &d);
 	assert_tunnel(&d, PT_TUNNEL_VXLAN, 42, 1, "172.16.0.1", "172.16.0.2");
-	assert_int_equal(d.vlan_count, 0);  /* the inner tag is not the capture's VLAN */
+	/* The innermost tagged Ethernet header gives the VLAN. */
+	assert_int_equal(d.vlan_count, 1);
+	assert_int_equal(d.vlan_ids[0], 7);
 	assert_int_equal(d.l3_offset, 14 + 20 + 8 + 8 + 18);
 	assert_pod_tcp4(&d);
 }
@@ -182,7 +184,9 @@ static void test_erspan2(void **state)
 	(void)state;
 	dec_sample(sample_erspan2, &p, &d);
 	assert_tunnel(&d, PT_TUNNEL_ERSPAN2, 513, 1, "172.16.0.1", "172.16.0.2");
-	assert_int_equal(d.vlan_count, 0);
+	/* The mirrored frame's VLAN, not the collection network's. */
+	assert_int_equal(d.vlan_count, 1);
+	assert_int_equal(d.vlan_ids[0], 55);
 	assert_int_equal(d.l3_offset, 14 + 20 + 8 + 8 + 18);
 	assert_pod_tcp4(&d);
 }
