@@ -48,8 +48,10 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 	if (cfg->redis.enabled) {
 		struct pt_redis_url url;
 
-		if (pt_redis_url_parse(cfg->redis.url, &url, err, err_len) != 0 ||
-		    (ctl->redis = pt_output_redis_open(&url, cfg->redis.prefix, ctl->observer_name)) == NULL) {
+		if (pt_redis_url_parse(cfg->redis.url, &url, err, err_len) == 0 &&
+		    (ctl->redis = pt_output_redis_open(&url, cfg->redis.prefix, ctl->observer_name)) == NULL)
+			snprintf(err, err_len, "out of memory for the Redis connection");
+		if (ctl->redis == NULL) {
 			pt_output_file_close(ctl->flows_out);
 			pt_output_file_close(ctl->alerts_out);
 			pt_output_file_close(ctl->stats_out);
@@ -101,6 +103,7 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 			c->decode[r] += w->decode[r];
 		c->fragments_unmatched += w->fragments_unmatched;
 		c->records_dropped += w->records_dropped;
+		c->clock_outliers += w->clock_outliers;
 		pt_flow_table_stats(w->flows, &fs);
 		c->flows.created += fs.created;
 		c->flows.active += fs.active;

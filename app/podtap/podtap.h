@@ -38,10 +38,12 @@ struct pt_worker {
 	struct pt_decode_options decode_opt;
 	bool advance_when_idle;                /* live capture: let time pass without packets */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
+	uint64_t clock_jump_candidate_ns;      /* a far-ahead packet time waiting for confirmation */
 	uint64_t idle_base_mono_ns;            /* monotonic time of the last packet, for idle advance */
 
 	/* Written by the worker, read by the control side. */
 	_Atomic uint64_t last_packet_mono_ns;
+	_Atomic bool rx_stopped;               /* no longer receiving (set before the final flush) */
 	_Atomic bool finished;                 /* everything flushed into the ring */
 	bool source_ended;
 	uint64_t packets;
@@ -49,6 +51,7 @@ struct pt_worker {
 	uint64_t decode[PT_DECODE_RESULT_MAX];
 	uint64_t fragments_unmatched;
 	uint64_t records_dropped;
+	uint64_t clock_outliers;               /* packets too far ahead of the clock to move it */
 
 	/* Written by the control side. */
 	_Atomic bool stop;

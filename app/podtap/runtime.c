@@ -61,7 +61,8 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, volat
 	}
 	while (!pt_worker_flush_step(&worker))
 		pt_control_drain(&ctl);
-	pt_control_drain(&ctl);
+	while (pt_control_drain(&ctl) > 0)
+		;
 	rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
 free_worker:
 	pt_worker_fini(&worker);
@@ -102,7 +103,7 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volat
 
 	if (rte_eal_init(opt->eal_argc, opt->eal_argv) < 0) {
 		pt_log(PT_LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
-		return 1;
+		return rte_errno == EINVAL ? 2 : 1;    /* EINVAL: the EAL arguments themselves */
 	}
 	n_workers = runtime_worker_lcores(cfg, err, sizeof(err));
 	if (n_workers == 0) {
@@ -140,14 +141,26 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volat
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (w == n_workers)
 			break;
-		rte_eal_remote_launch(pt_worker_main, &workers[w++], lcore);
+		if (rte_eal_remote_launch(pt_worker_main, &workers[w], lcore) != 0) {
+			pt_log(PT_LOG_ERR, "cannot launch worker %u on lcore %u; stopping", w, lcore);
+			break;
+		}
+		w++;
 	}
-	while (!*stop_signal && !pt_control_idle_expired(&ctl)) {
+	for (uint32_t never = w; never < n_workers; never++) {   /* workers that never ran have nothing to flush */
+		atomic_store(&workers[never].rx_stopped, true);
+		atomic_store(&workers[never].finished, true);
+	}
+	while (w == n_workers && !*stop_signal && !pt_control_idle_expired(&ctl)) {
 		if (pt_control_drain(&ctl) == 0)
 			runtime_sleep_us(1000);
 		pt_control_tick(&ctl);
 	}
-	for (w = 0; w < n_workers; w++)
+	/* Worker 0 spreads packets to the others when a port lacks RSS: stop it first, then let them drain. */
+	atomic_store(&workers[0].stop, true);
+	while (!atomic_load_explicit(&workers[0].rx_stopped, memory_order_acquire))
+		pt_control_drain(&ctl);
+	for (w = 1; w < n_workers; w++)
 		atomic_store(&workers[w].stop, true);
 	for (bool all_done = false; !all_done;) {
 		all_done = true;
@@ -156,7 +169,8 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volat
 		pt_control_drain(&ctl);
 	}
 	rte_eal_mp_wait_lcore();
-	pt_control_drain(&ctl);
+	while (pt_control_drain(&ctl) > 0)
+		;
 	rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
 free_workers:
 	for (w = 0; w < n_ready; w++)

@@ -7,6 +7,9 @@
 
 #include "podtap.h"
 
+#define WORKER_MAX_CLOCK_STEP_NS (3600 * PT_NS_PER_SEC)
+#define WORKER_DRAIN_POLLS 1024     /* bursts a worker may still take after stop: its spread ring, at most */
+
 static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_event event, uint64_t now_ns)
 {
 	struct pt_worker *w = ctx;
@@ -71,6 +74,29 @@ void pt_worker_fini(struct pt_worker *w)
 	w->records = NULL;
 }
 
+/*
+ * The packet clock is the newest packet time, but one packet far ahead of it (a corrupt timestamp) must not
+ * expire every flow: a jump beyond WORKER_MAX_CLOCK_STEP_NS is taken only when the next such packet
+ * confirms it. The odd packet still counts, with its own time, to its own flow.
+ */
+static void worker_advance_clock(struct pt_worker *w, uint64_t ts)
+{
+	if (PT_LIKELY(ts <= w->now_ns + WORKER_MAX_CLOCK_STEP_NS) || w->now_ns == 0) {
+		if (ts > w->now_ns)
+			w->now_ns = ts;
+		w->clock_jump_candidate_ns = 0;
+		return;
+	}
+	if (w->clock_jump_candidate_ns != 0 && ts >= w->clock_jump_candidate_ns &&
+	    ts - w->clock_jump_candidate_ns <= WORKER_MAX_CLOCK_STEP_NS) {
+		w->now_ns = ts;
+		w->clock_jump_candidate_ns = 0;
+		return;
+	}
+	w->clock_jump_candidate_ns = ts;
+	w->clock_outliers++;
+}
+
 /* Decode a burst in place; keep the usable packets, count the rest by reason. */
 static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture_pkt *pkts, uint32_t n,
 				    struct pt_decoded *decoded, uint32_t *wire_lens, uint64_t *ts_ns)
@@ -84,8 +110,7 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 			__builtin_prefetch(pkts[i + 1].data);
 		w->packets++;
 		w->bytes += pkts[i].wire_len;
-		if (pkts[i].ts_ns > w->now_ns)
-			w->now_ns = pkts[i].ts_ns;
+		worker_advance_clock(w, pkts[i].ts_ns);
 		r = pt_decode_frame(pkts[i].data, pkts[i].cap_len, pkts[i].wire_len, &w->decode_opt, &decoded[kept]);
 		w->decode[r]++;
 		if (r != PT_DECODE_OK)
@@ -151,6 +176,13 @@ int pt_worker_main(void *arg)
 		if (pt_worker_poll(w) == 0 && w->source_ended)
 			break;
 	}
+	/*
+	 * The control side stops worker 0 (which spreads) before the others, so what it already handed to
+	 * us is in our ring: take it, with a bound, since our own queues may still be receiving.
+	 */
+	for (uint32_t k = 0; k < WORKER_DRAIN_POLLS && pt_worker_poll(w) > 0; k++)
+		;
+	atomic_store_explicit(&w->rx_stopped, true, memory_order_release);
 	while (!pt_worker_flush_step(w))
 		sched_yield();                 /* the control side is draining the ring */
 	atomic_store_explicit(&w->finished, true, memory_order_release);

@@ -15,7 +15,8 @@
 #include "pt_util.h"
 
 #define DPDK_MAX_PORTS 16
-#define DPDK_RSS_KEY_LEN 52          /* the longest key a NIC asks for; 0x6d5a repeated is symmetric */
+#define DPDK_RSS_KEY_MAX 128         /* room for any NIC's key; 0x6d5a repeated is symmetric at every length */
+#define DPDK_SOFT_KEY_LEN 40         /* enough for rte_softrss over two IPv6 addresses */
 #define DPDK_SPREAD_RING_SIZE 4096
 #define DPDK_LINEAR_MAX 2048         /* bytes copied out of a multi-segment mbuf */
 
@@ -56,7 +57,7 @@ struct dpdk_source {
 	uint8_t ts_mode_of[RTE_MAX_ETHPORTS]; /* enum dpdk_ts_mode by port id */
 	int ts_offset;                        /* rte_mbuf timestamp dynfield, or -1 */
 	uint64_t ts_flag;
-	uint8_t rss_key_be[DPDK_RSS_KEY_LEN]; /* converted for rte_softrss_be */
+	uint8_t rss_key_be[DPDK_SOFT_KEY_LEN]; /* converted for rte_softrss_be */
 	uint64_t tsc_hz;
 	uint64_t tsc_base;
 	uint64_t wall_base_ns;
@@ -153,16 +154,19 @@ static int dpdk_rx_burst(struct pt_capture_queue *queue, struct pt_capture_pkt *
 	if (n > PT_CAPTURE_BURST)
 		n = PT_CAPTURE_BURST;
 	/* Packets spread to us by worker 0 come first; they were received earlier. */
+	/* Packets spread to us by worker 0 first (they were received earlier), then our own queues. */
 	if (q->spread_in != NULL)
 		got = (uint16_t)rte_ring_sc_dequeue_burst(q->spread_in, (void **)q->held, n, NULL);
-	for (uint32_t tries = 0; got == 0 && tries < q->n_polls; tries++) {
+	for (uint32_t tries = 0; got < n && tries < q->n_polls; tries++) {
 		uint32_t p = q->next_poll;
 		const struct dpdk_port *port = &src->ports[q->poll_port[p]];
+		uint16_t fresh;
 
 		q->next_poll = (q->next_poll + 1) % q->n_polls;
-		got = rte_eth_rx_burst(port->port_id, q->poll_queue[p], q->held, n);
-		if (got > 0 && port->spread)
-			got = dpdk_spread(q, q->held, got);
+		fresh = rte_eth_rx_burst(port->port_id, q->poll_queue[p], q->held + got, (uint16_t)(n - got));
+		if (fresh > 0 && port->spread)
+			fresh = dpdk_spread(q, q->held + got, fresh);
+		got = (uint16_t)(got + fresh);
 	}
 	q->n_held = got;
 	if (got > 0) {
@@ -206,15 +210,13 @@ static int dpdk_stats_get(struct pt_capture *cap, struct pt_capture_stats *stats
 	return 0;
 }
 
+/* Stop the ports, give back every mbuf we still hold (bursts, spread rings), and only then free the pools. */
 static void dpdk_source_close(struct pt_capture *cap)
 {
 	struct dpdk_source *src = (struct dpdk_source *)cap;
 
-	for (uint32_t i = 0; i < src->n_ports; i++) {
+	for (uint32_t i = 0; i < src->n_ports; i++)
 		rte_eth_dev_stop(src->ports[i].port_id);
-		rte_eth_dev_close(src->ports[i].port_id);
-		rte_mempool_free(src->ports[i].pool);
-	}
 	for (uint32_t w = 0; w < cap->n_queues; w++) {
 		struct dpdk_queue *q = (struct dpdk_queue *)cap->queues[w];
 
@@ -229,6 +231,10 @@ static void dpdk_source_close(struct pt_capture *cap)
 			rte_ring_free(q->spread_in);
 		}
 		pt_free_aligned(q);
+	}
+	for (uint32_t i = 0; i < src->n_ports; i++) {
+		rte_eth_dev_close(src->ports[i].port_id);
+		rte_mempool_free(src->ports[i].pool);
 	}
 	pt_free_aligned(src);
 }
@@ -245,11 +251,12 @@ static int dpdk_port_setup(struct dpdk_source *src, struct dpdk_port *port, char
 {
 	static const uint8_t key_pattern[2] = { 0x6d, 0x5a };
 	const struct pt_capture_dpdk_config *cfg = &src->cfg;
-	uint8_t rss_key[DPDK_RSS_KEY_LEN];
+	uint8_t rss_key[DPDK_RSS_KEY_MAX];
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf;
 	uint16_t nb_rxd = (uint16_t)cfg->rx_descriptors, nb_txd = 0, n_tx = 0;
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t need, n_mbufs;
 	int socket = rte_eth_dev_socket_id(port->port_id), rc;
 
 	if (socket < 0)
@@ -259,28 +266,44 @@ static int dpdk_port_setup(struct dpdk_source *src, struct dpdk_port *port, char
 		snprintf(err, err_len, "port %u: cannot read device info: %s", port->port_id, rte_strerror(-rc));
 		return rc;
 	}
-	for (int i = 0; i < DPDK_RSS_KEY_LEN; i++)
+	for (int i = 0; i < DPDK_RSS_KEY_MAX; i++)
 		rss_key[i] = key_pattern[i % 2];
 	memset(&conf, 0, sizeof(conf));
 	port->n_queues = 1;
+	/*
+	 * Hash TCP/UDP/SCTP too: some PMDs (i40e, ice) hash per packet type, and RTE_ETH_RSS_IP alone would leave
+	 * every TCP and UDP packet on queue 0. The cost: a fragmented packet is hashed on its addresses only and
+	 * may reach another worker than its flow's other packets (counted there as fragments_unmatched).
+	 */
 	if (cfg->workers > 1 && cfg->rss && info.max_rx_queues >= cfg->workers &&
-	    (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) != 0) {
+	    (info.flow_type_rss_offloads & RTE_ETH_RSS_IP) != 0 && info.hash_key_size <= DPDK_RSS_KEY_MAX) {
 		port->n_queues = (uint16_t)cfg->workers;
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 		conf.rx_adv_conf.rss_conf.rss_key = rss_key;
 		conf.rx_adv_conf.rss_conf.rss_key_len = info.hash_key_size ? info.hash_key_size : 40;
-		conf.rx_adv_conf.rss_conf.rss_hf = RTE_ETH_RSS_IP & info.flow_type_rss_offloads;
+		conf.rx_adv_conf.rss_conf.rss_hf = (RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP | RTE_ETH_RSS_SCTP) &
+						   info.flow_type_rss_offloads;
 	}
 	port->spread = port->n_queues < cfg->workers;
 	port->ts_mode = strcmp(info.driver_name, "net_pcap") == 0 ? DPDK_TS_PCAP_US : DPDK_TS_CLOCK;
 	src->ts_mode_of[port->port_id] = (uint8_t)port->ts_mode;
 
+	/* Enough mbufs for every descriptor, every spread ring, every lcore cache and a burst in flight each. */
+	need = port->n_queues * cfg->rx_descriptors + (port->spread ? (cfg->workers - 1) * DPDK_SPREAD_RING_SIZE : 0) +
+	       (cfg->workers + 1) * (cfg->mbuf_cache * 3 / 2 + PT_CAPTURE_BURST);
+	n_mbufs = cfg->mbufs;
+	if (n_mbufs < need) {
+		n_mbufs = need;
+		pt_log(PT_LOG_INFO, "port %u: capture.mbufs raised from %u to %u to cover %u queue(s) x %u descriptors%s",
+		       port->port_id, cfg->mbufs, n_mbufs, port->n_queues, cfg->rx_descriptors,
+		       port->spread ? " and the software distribution rings" : "");
+	}
 	snprintf(pool_name, sizeof(pool_name), "pt_mbuf_%u", port->port_id);
-	port->pool = rte_pktmbuf_pool_create(pool_name, cfg->mbufs, cfg->mbuf_cache, 0,
+	port->pool = rte_pktmbuf_pool_create(pool_name, n_mbufs, cfg->mbuf_cache, 0,
 					     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
 	if (port->pool == NULL) {
 		snprintf(err, err_len, "port %u: cannot create a pool of %u mbufs: %s (give the EAL more memory: -m)",
-			 port->port_id, cfg->mbufs, rte_strerror(rte_errno));
+			 port->port_id, n_mbufs, rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
 	/* RX-only; a PMD that refuses zero TX queues gets one it never uses. */
@@ -330,6 +353,7 @@ static int dpdk_assign_queues(struct dpdk_source *src, char *err, size_t err_len
 			return -ENOMEM;
 		}
 		src->base.queues[w] = &q->base;
+		src->base.n_queues = w + 1;
 		q->base.ops = &dpdk_ops;
 		q->src = src;
 		q->index = w;
@@ -354,7 +378,6 @@ static int dpdk_assign_queues(struct dpdk_source *src, char *err, size_t err_len
 			q->n_polls++;
 		}
 	}
-	src->base.n_queues = src->cfg.workers;
 	return 0;
 }
 
@@ -362,7 +385,7 @@ struct pt_capture *pt_capture_open_dpdk(const struct pt_capture_dpdk_config *cfg
 {
 	static const uint8_t key_pattern[2] = { 0x6d, 0x5a };
 	struct dpdk_source *src;
-	uint8_t key[DPDK_RSS_KEY_LEN];
+	uint8_t key[DPDK_SOFT_KEY_LEN];
 	uint16_t port_id;
 	uint32_t spread = 0;
 	int ts_bit;
@@ -385,9 +408,9 @@ struct pt_capture *pt_capture_open_dpdk(const struct pt_capture_dpdk_config *cfg
 	src->tsc_hz = rte_get_tsc_hz();
 	src->tsc_base = rte_rdtsc();
 	src->wall_base_ns = pt_time_wall_ns();
-	for (int i = 0; i < DPDK_RSS_KEY_LEN; i++)
+	for (int i = 0; i < DPDK_SOFT_KEY_LEN; i++)
 		key[i] = key_pattern[i % 2];
-	rte_convert_rss_key((const uint32_t *)key, (uint32_t *)src->rss_key_be, DPDK_RSS_KEY_LEN);
+	rte_convert_rss_key((const uint32_t *)key, (uint32_t *)src->rss_key_be, DPDK_SOFT_KEY_LEN);
 	RTE_ETH_FOREACH_DEV(port_id) {
 		if (src->n_ports == DPDK_MAX_PORTS) {
 			pt_log(PT_LOG_WARN, "more than %d ports; ignoring port %u and above", DPDK_MAX_PORTS, port_id);

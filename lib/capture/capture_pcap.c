@@ -21,6 +21,7 @@ struct pcap_source {
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t read_errors;
+	uint32_t ts_frac_scale;          /* tv_usec to ns: 1 when libpcap gives nanoseconds, 1000 for microseconds */
 };
 
 static struct pcap_source *source_of_queue(struct pt_capture_queue *queue)
@@ -59,8 +60,7 @@ static int pcap_rx_burst(struct pt_capture_queue *queue, struct pt_capture_pkt *
 		pkts[got].data = src->buf + (size_t)got * src->slot_size;
 		pkts[got].cap_len = len;
 		pkts[got].wire_len = hdr->len >= len ? hdr->len : len;
-		/* Opened with nanosecond precision: tv_usec holds nanoseconds. */
-		pkts[got].ts_ns = (uint64_t)hdr->ts.tv_sec * PT_NS_PER_SEC + (uint64_t)hdr->ts.tv_usec;
+		pkts[got].ts_ns = (uint64_t)hdr->ts.tv_sec * PT_NS_PER_SEC + (uint64_t)hdr->ts.tv_usec * src->ts_frac_scale;
 		src->packets++;
 		src->bytes += pkts[got].wire_len;
 		got++;
@@ -117,6 +117,8 @@ static struct pt_capture *pcap_source_finish(struct pcap_source *src, const char
 			 pcap_datalink_val_to_name(pcap_datalink(src->pcap)) ?: "unknown");
 		goto fail;
 	}
+	/* We ask for nanoseconds; a live interface may not offer them. */
+	src->ts_frac_scale = pcap_get_tstamp_precision(src->pcap) == PCAP_TSTAMP_PRECISION_NANO ? 1 : 1000;
 	/* Some writers record snaplen 0 or absurd values; bound the per-packet slot. */
 	src->slot_size = (snap > 0 && snap <= 262144) ? (uint32_t)snap : 262144;
 	src->buf = pt_zalloc_aligned((size_t)PT_CAPTURE_BURST * src->slot_size);

@@ -57,7 +57,7 @@ const struct pt_config_key pt_config_schema[] = {
 	STRING("redis.url", redis.url, 0, "redis://127.0.0.1:6379"),
 	STRING("redis.prefix", redis.prefix, 1, "podtap:"),
 
-	DURATION("stats.interval", stats.interval_ns, 0, 24 * HOUR, false, "10s"),
+	DURATION("stats.interval", stats.interval_ns, SEC, 24 * HOUR, true, "10s"),
 };
 
 const size_t pt_config_schema_len = sizeof(pt_config_schema) / sizeof(pt_config_schema[0]);

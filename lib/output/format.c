@@ -176,6 +176,7 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 		pt_json_u64(j, r == PT_DECODE_OK ? "ok" : pt_decode_result_name((enum pt_decode_result)r), c->decode[r]);
 	pt_json_end_object(j);
 	pt_json_u64(j, "fragments_unmatched", c->fragments_unmatched);
+	pt_json_u64(j, "clock_outliers", c->clock_outliers);
 	pt_json_begin_object(j, "flows");
 	pt_json_u64(j, "created", c->flows.created);
 	pt_json_u64(j, "active", c->flows.active);

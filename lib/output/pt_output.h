@@ -25,6 +25,7 @@ struct pt_output_counters {
 	uint64_t decode[PT_DECODE_RESULT_MAX];     /* per result; [PT_DECODE_OK] = decoded */
 	uint64_t fragments_unmatched;              /* later fragments whose first fragment was not seen */
 	uint64_t records_dropped;                  /* flow records lost because a worker's ring was full */
+	uint64_t clock_outliers;                   /* packets whose time was too far ahead to move the clock */
 	struct pt_flow_stats flows;
 	struct pt_capture_stats capture;
 };

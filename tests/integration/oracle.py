@@ -15,7 +15,9 @@
 #     (src, dst, proto, IP id) for IPv4 and (src, dst, identification) for IPv6;
 #     one with no first fragment seen is "unmatched";
 #   - packets and bytes (frame.len, the whole frame on the wire) per direction;
-#   - a frame with no IP header, or whose innermost tunnel carries no IP, is "not IP".
+#   - a frame with no IP header, or whose innermost tunnel carries no IP, is "not IP";
+#   - the Community ID is tshark's, except for port-less protocols inside UDP tunnels, where
+#     tshark mixes the inner addresses with the outer ports (those flows get none).
 # Usage: oracle.py CAPTURE [--exclude N,N,...]   prints the result as JSON.
 
 import collections
@@ -152,6 +154,11 @@ class Frame:
                         self.frag = "later" if off > 0 else "first"
                         self.frag_key = (self.src, self.dst, "v6", _get(fr, "ipv6.fraghdr.ident", n))
                     break
+        # tshark's Community ID takes the ports of the last port-carrying layer: for a tunnelled
+        # protocol without ports (IGMP, ESP, ...) those are the outer UDP ports, so its value is
+        # not the inner flow's; leave such flows without one
+        if self.proto not in L4.values() and any(name in ("tcp", "udp", "sctp") for name, _ in items[:ipi]):
+            self.cid = None
         self.sport = self.dport = None
         self.tcp_flags = None
         self.icmp = None

@@ -126,7 +126,7 @@ void test_yaml_range_errors(void **state)
 		  "flow.timeouts.tcp_closed: expected a duration in 1s..24h, got '5 s'" },
 		{ "flow:\n  update_interval: 500ms\n", 2,
 		  "flow.update_interval: expected 0 or a duration in 1s..24h, got '500ms'" },
-		{ "stats:\n  interval: 86401\n", 2, "stats.interval: expected a duration in 0s..24h, got '86401'" },
+		{ "stats:\n  interval: 86401\n", 2, "stats.interval: expected 0 or a duration in 1s..24h, got '86401'" },
 		{ "redis:\n  prefix: \"\"\n", 2, "redis.prefix: expected a string of 1..63 characters, got an empty string" },
 		{ "redis:\n  prefix:\n", 2, "redis.prefix: expected a string of 1..63 characters, got an empty string" },
 		{ "redis:\n  prefix: pppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp\n", 2,
