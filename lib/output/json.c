@@ -22,12 +22,43 @@ static void json_putc(struct pt_json *j, char c)
 	json_put(j, &c, 1);
 }
 
+/* Length of the well-formed UTF-8 sequence starting at p (RFC 3629), or 0 if it is not one. */
+static size_t utf8_sequence_len(const unsigned char *p)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0xC2 || p[0] > 0xF4)
+		return 0;
+	n = p[0] < 0xE0 ? 2 : p[0] < 0xF0 ? 3 : 4;
+	cp = p[0] & (0x7F >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3F);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
+		return 0;
+	return n;
+}
+
 static void json_escaped(struct pt_json *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 
 	json_putc(j, '"');
 	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+		if (*p >= 0x80) {
+			size_t n = utf8_sequence_len(p);
+
+			if (n == 0) {
+				json_put(j, "\\ufffd", 6);   /* not UTF-8: the replacement character */
+			} else {
+				json_put(j, (const char *)p, n);
+				p += n - 1;
+			}
+			continue;
+		}
 		switch (*p) {
 		case '"': json_put(j, "\\\"", 2); break;
 		case '\\': json_put(j, "\\\\", 2); break;

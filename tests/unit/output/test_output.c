@@ -37,6 +37,21 @@ static void test_json_escaping_and_nesting(void **state)
 				 "\"a\":[\"x\",\"y\"]}");
 }
 
+static void test_json_utf8(void **state)
+{
+	char buf[128];
+	struct pt_json j;
+
+	(void)state;
+	pt_json_init(&j, buf, sizeof(buf));
+	/* valid 2-, 3- and 4-byte sequences pass; a lone continuation, a truncated sequence, an overlong form and
+	 * a surrogate are replaced */
+	pt_json_string(&j, NULL, "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80|\x80|\xe2\x82|\xc0\xaf|\xed\xa0\x80");
+	assert_true(pt_json_finish(&j) > 0);
+	assert_string_equal(buf, "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80|\\ufffd|\\ufffd\\ufffd|\\ufffd\\ufffd|"
+				 "\\ufffd\\ufffd\\ufffd\"");
+}
+
 static void test_json_overflow_is_reported(void **state)
 {
 	char buf[16];
@@ -222,6 +237,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_escaping_and_nesting),
+		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_json_overflow_is_reported),
 		cmocka_unit_test(test_flow_record_fields),
 		cmocka_unit_test(test_flow_record_orientation_and_update),
