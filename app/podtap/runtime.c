@@ -137,6 +137,9 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volat
 		goto free_workers;
 	}
 	pt_log(PT_LOG_INFO, "capturing from %s", pt_capture_describe(cap));
+	/* --exit-idle counts from the launch, not from the (possibly slow) set-up. */
+	for (w = 0; w < n_workers; w++)
+		atomic_store(&workers[w].last_packet_mono_ns, pt_time_mono_ns());
 	w = 0;
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (w == n_workers)

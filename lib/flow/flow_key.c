@@ -47,6 +47,7 @@ void pt_flow_key_from_packet(const struct pt_decoded *pkt, struct pt_flow_key *k
 {
 	uint16_t sport = pkt->src_port;
 	uint16_t dport = pkt->dst_port;
+	bool one_way = false;
 	int cmp;
 
 	if (pkt->l4_proto == PT_FLOW_PROTO_ICMP || pkt->l4_proto == PT_FLOW_PROTO_ICMPV6) {
@@ -54,9 +55,14 @@ void pt_flow_key_from_packet(const struct pt_decoded *pkt, struct pt_flow_key *k
 
 		sport = pkt->icmp_type;
 		dport = counter >= 0 ? (uint16_t)counter : pkt->icmp_code;
+		one_way = counter < 0;
 	}
 
-	cmp = memcmp(pkt->src_addr, pkt->dst_addr, sizeof(pkt->src_addr));
+	/*
+	 * One-way ICMP messages (unreachable, time exceeded, ...) keep their direction, as Community ID v1
+	 * does: the same message in the other direction is another flow with another Community ID.
+	 */
+	cmp = one_way ? -1 : memcmp(pkt->src_addr, pkt->dst_addr, sizeof(pkt->src_addr));
 	if (cmp == 0)
 		cmp = (int)sport - (int)dport;
 

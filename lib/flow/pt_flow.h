@@ -13,7 +13,8 @@
  * Symmetric flow key: both directions of a connection give the same key. The endpoint with the lower
  * (address, port) is side 0. Addresses are 16 bytes (IPv4 in the first 4, rest zero). For ICMP the
  * "ports" are (type, counterpart type) for request/reply types and (type, code) otherwise, as in
- * Community ID v1, so that an echo request and its reply share a flow.
+ * Community ID v1, so that an echo request and its reply share a flow. One-way ICMP types are not
+ * ordered: their sender is always side 0, so each direction is its own flow (and Community ID).
  */
 struct pt_flow_key {
 	uint8_t addr[2][16];

@@ -17,14 +17,13 @@ static const char *transport_name(uint8_t proto)
 	case 51: return "ah";
 	case 58: return "ipv6-icmp";
 	case 132: return "sctp";
-	case 136: return "udplite";
 	default: return NULL;
 	}
 }
 
 static bool proto_has_ports(uint8_t proto)
 {
-	return proto == 6 || proto == 17 || proto == 132 || proto == 136;
+	return proto == 6 || proto == 17 || proto == 132;
 }
 
 static bool proto_is_icmp(uint8_t proto)
@@ -101,7 +100,9 @@ static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec)
 	if (f->tunnel_depth > 0) {
 		pt_json_begin_object(j, "tunnel");
 		pt_json_string(j, "type", pt_decode_tunnel_name(f->tunnel_type));
-		pt_json_u64(j, "id", f->tunnel_id);
+		/* IP-in-IP has no id, and GRE only with a key (decode leaves 0 without one). */
+		if (f->tunnel_type != PT_TUNNEL_IPIP && (f->tunnel_type != PT_TUNNEL_GRE || f->tunnel_id != 0))
+			pt_json_u64(j, "id", f->tunnel_id);
 		pt_json_string(j, "source_ip", pt_addr_format(f->tunnel_ip_version, f->tunnel_src, addr));
 		pt_json_string(j, "destination_ip", pt_addr_format(f->tunnel_ip_version, f->tunnel_dst, addr));
 		pt_json_u64(j, "depth", f->tunnel_depth);

@@ -51,7 +51,7 @@ FIELDS = [
 TUNNEL_LAYERS = {"vxlan", "geneve", "gre", "erspan", "nsh"}
 L4 = {"tcp": 6, "udp": 17, "sctp": 132, "icmp": 1, "icmpv6": 58}
 PORT_PROTOS = {6: "tcp", 17: "udp", 132: "sctp"}
-TRANSPORT = {6: "tcp", 17: "udp", 132: "sctp", 1: "icmp", 58: "ipv6-icmp"}
+TRANSPORT = {6: "tcp", 17: "udp", 132: "sctp", 1: "icmp", 58: "ipv6-icmp", 2: "igmp", 47: "gre", 50: "esp", 51: "ah"}
 V6_EXT = ("ipv6.hopopts", "ipv6.routing", "ipv6.dstopts")
 
 # Community ID's ICMP request/reply pairs (everything else is one-way: ports = type, code)

@@ -113,16 +113,24 @@ static void test_icmp_one_way(void **state)
 	(void)state;
 	/* destination unreachable, host unreachable: ports are (type, code) */
 	struct pt_decoded u = test_pkt(1, "203.0.113.1", 3, "10.244.0.9", 1);
+	struct pt_decoded back = test_pkt(1, "10.244.0.9", 3, "203.0.113.1", 1);
 	struct pt_decoded u6 = test_pkt(58, "2001:db8::1", 1, "2001:db8::9", 4);
 	struct pt_decoded echo = test_pkt(1, "203.0.113.1", 8, "10.244.0.9", 0);
-	struct pt_flow_key k, ke;
+	struct pt_flow_key k, kb, ke;
 	bool rev;
 
+	/* One-way types keep their direction (as Community ID does): the sender is side 0. */
 	pt_flow_key_from_packet(&u, &k, &rev);
-	assert_true(rev);
-	assert_int_equal(k.port[1], 3); /* sender's port is the type */
-	assert_int_equal(k.port[0], 1); /* receiver's is the code */
+	assert_false(rev);
+	assert_int_equal(k.port[0], 3); /* sender's port is the type */
+	assert_int_equal(k.port[1], 1); /* receiver's is the code */
+	assert_int_equal(k.addr[0][0], 203);
 	assert_memory_equal(k.pad, zero_pad, sizeof(zero_pad));
+	/* the same message the other way is another flow */
+	pt_flow_key_from_packet(&back, &kb, &rev);
+	assert_false(rev);
+	assert_int_equal(kb.addr[0][0], 10);
+	assert_memory_not_equal(&k, &kb, sizeof(k));
 	pt_flow_key_from_packet(&u6, &k, &rev);
 	assert_false(rev);
 	assert_int_equal(k.port[0], 1);
