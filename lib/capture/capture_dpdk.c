@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* capture_dpdk.c - DPDK ethdev capture source: RX-only promiscuous ports, symmetric RSS or software spreading. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+
+#include <linux/if_packet.h>
 
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -25,8 +30,13 @@ enum dpdk_ts_mode {
 	DPDK_TS_PCAP_US,             /* net_pcap puts the capture's time in microseconds in the dynfield */
 };
 
+#define DPDK_MAX_PACKET_SOCKETS 16
+
 struct dpdk_port {
 	uint16_t port_id;
+	uint32_t n_packet_fds;       /* net_af_packet: the PMD's AF_PACKET sockets, for kernel drop counts */
+	int packet_fds[DPDK_MAX_PACKET_SOCKETS];
+	uint64_t kernel_drops;       /* accumulated: reading PACKET_STATISTICS resets it */
 	uint16_t n_queues;           /* hardware queues configured */
 	bool spread;                 /* one queue, spread to workers in software by worker 0 */
 	enum dpdk_ts_mode ts_mode;
@@ -190,6 +200,46 @@ static void dpdk_release(struct pt_capture_queue *queue)
 	q->n_held = 0;
 }
 
+/*
+ * DPDK 22.11's net_af_packet does not report what the kernel dropped when its ring was full. The PMD's
+ * sockets live in this process, so find the AF_PACKET sockets bound to the port's interface and read
+ * their PACKET_STATISTICS ourselves (the control side does, at each report).
+ */
+static void dpdk_find_packet_sockets(struct dpdk_port *port, uint32_t if_index)
+{
+	DIR *dir = opendir("/proc/self/fd");
+	struct dirent *e;
+
+	if (dir == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL && port->n_packet_fds < DPDK_MAX_PACKET_SOCKETS) {
+		struct sockaddr_ll sll;
+		socklen_t len = sizeof(int);
+		int fd = atoi(e->d_name), domain = 0;
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || fd == dirfd(dir))
+			continue;
+		if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) != 0 || domain != AF_PACKET)
+			continue;
+		len = sizeof(sll);
+		if (getsockname(fd, (struct sockaddr *)&sll, &len) == 0 && (uint32_t)sll.sll_ifindex == if_index)
+			port->packet_fds[port->n_packet_fds++] = fd;
+	}
+	closedir(dir);
+}
+
+static uint64_t dpdk_packet_socket_drops(struct dpdk_port *port)
+{
+	for (uint32_t i = 0; i < port->n_packet_fds; i++) {
+		struct tpacket_stats st;
+		socklen_t len = sizeof(st);
+
+		if (getsockopt(port->packet_fds[i], SOL_PACKET, PACKET_STATISTICS, &st, &len) == 0)
+			port->kernel_drops += st.tp_drops;
+	}
+	return port->kernel_drops;
+}
+
 static int dpdk_stats_get(struct pt_capture *cap, struct pt_capture_stats *stats)
 {
 	struct dpdk_source *src = (struct dpdk_source *)cap;
@@ -201,7 +251,7 @@ static int dpdk_stats_get(struct pt_capture *cap, struct pt_capture_stats *stats
 			continue;
 		stats->ipackets += es.ipackets;
 		stats->ibytes += es.ibytes;
-		stats->imissed += es.imissed;
+		stats->imissed += es.imissed + dpdk_packet_socket_drops(&src->ports[i]);
 		stats->ierrors += es.ierrors;
 		stats->rx_nombuf += es.rx_nombuf;
 	}
@@ -335,6 +385,8 @@ static int dpdk_port_setup(struct dpdk_source *src, struct dpdk_port *port, char
 		snprintf(err, err_len, "port %u (%s): start failed: %s", port->port_id, info.driver_name, rte_strerror(-rc));
 		return rc;
 	}
+	if (strcmp(info.driver_name, "net_af_packet") == 0 && info.if_index != 0)
+		dpdk_find_packet_sockets(port, info.if_index);
 	if (cfg->promiscuous && (rc = rte_eth_promiscuous_enable(port->port_id)) != 0 && rc != -ENOTSUP)
 		pt_log(PT_LOG_WARN, "port %u: cannot enable promiscuous mode: %s", port->port_id, rte_strerror(-rc));
 	pt_log(PT_LOG_INFO, "port %u (%s): %u RX queue%s%s", port->port_id, info.driver_name, port->n_queues,
