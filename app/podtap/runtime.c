@@ -89,6 +89,26 @@ static uint32_t runtime_worker_lcores(const struct pt_config *cfg, char *err, si
 	return cfg->capture.workers;
 }
 
+/* Stop the workers and drain every record they flush. */
+static void runtime_stop_workers(struct pt_control *ctl, struct pt_worker *workers, uint32_t n_workers)
+{
+	/* Worker 0 spreads packets to the others when a port lacks RSS: stop it first, then let them drain. */
+	atomic_store(&workers[0].stop, true);
+	while (!atomic_load_explicit(&workers[0].rx_stopped, memory_order_acquire))
+		pt_control_drain(ctl);
+	for (uint32_t w = 1; w < n_workers; w++)
+		atomic_store(&workers[w].stop, true);
+	for (bool all_done = false; !all_done;) {
+		all_done = true;
+		for (uint32_t w = 0; w < n_workers; w++)
+			all_done &= atomic_load_explicit(&workers[w].finished, memory_order_acquire);
+		pt_control_drain(ctl);
+	}
+	rte_eal_mp_wait_lcore();
+	while (pt_control_drain(ctl) > 0)
+		;
+}
+
 /* DPDK: one worker per lcore, run to completion; the main lcore only does control work. */
 int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal)
 {
@@ -159,21 +179,7 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volat
 			runtime_sleep_us(1000);
 		pt_control_tick(&ctl);
 	}
-	/* Worker 0 spreads packets to the others when a port lacks RSS: stop it first, then let them drain. */
-	atomic_store(&workers[0].stop, true);
-	while (!atomic_load_explicit(&workers[0].rx_stopped, memory_order_acquire))
-		pt_control_drain(&ctl);
-	for (w = 1; w < n_workers; w++)
-		atomic_store(&workers[w].stop, true);
-	for (bool all_done = false; !all_done;) {
-		all_done = true;
-		for (w = 0; w < n_workers; w++)
-			all_done &= atomic_load_explicit(&workers[w].finished, memory_order_acquire);
-		pt_control_drain(&ctl);
-	}
-	rte_eal_mp_wait_lcore();
-	while (pt_control_drain(&ctl) > 0)
-		;
+	runtime_stop_workers(&ctl, workers, n_workers);
 	rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
 free_workers:
 	for (w = 0; w < n_ready; w++)
