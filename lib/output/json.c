@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* json.c - A minimal JSON writer into a caller-supplied buffer, with string escaping. */
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "pt_output.h"
@@ -42,20 +40,36 @@ static size_t utf8_sequence_len(const unsigned char *p)
 	return n;
 }
 
+/* True for bytes that go into a JSON string as they are. */
+static bool json_plain(unsigned char c)
+{
+	return c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+}
+
 static void json_escaped(struct pt_json *j, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s;
 
 	json_putc(j, '"');
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+	while (*p != '\0') {
+		const unsigned char *run = p;
+
+		while (json_plain(*p))
+			p++;
+		if (p > run)
+			json_put(j, (const char *)run, (size_t)(p - run));
+		if (*p == '\0')
+			break;
 		if (*p >= 0x80) {
 			size_t n = utf8_sequence_len(p);
 
 			if (n == 0) {
 				json_put(j, "\\ufffd", 6);   /* not UTF-8: the replacement character */
+				p++;
 			} else {
 				json_put(j, (const char *)p, n);
-				p += n - 1;
+				p += n;
 			}
 			continue;
 		}
@@ -65,26 +79,26 @@ static void json_escaped(struct pt_json *j, const char *s)
 		case '\n': json_put(j, "\\n", 2); break;
 		case '\r': json_put(j, "\\r", 2); break;
 		case '\t': json_put(j, "\\t", 2); break;
-		default:
-			if (*p < 0x20) {
-				char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
+		default: {
+			char esc[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
 
-				json_put(j, esc, 6);
-			} else {
-				json_putc(j, (char)*p);
-			}
+			json_put(j, esc, 6);
 		}
+		}
+		p++;
 	}
 	json_putc(j, '"');
 }
 
+/* Keys are the caller's literals (ECS names): written as they are, without escaping. */
 static void json_key(struct pt_json *j, const char *key)
 {
 	if (j->need_comma)
 		json_putc(j, ',');
 	if (key != NULL) {
-		json_escaped(j, key);
-		json_putc(j, ':');
+		json_putc(j, '"');
+		json_put(j, key, strlen(key));
+		json_put(j, "\":", 2);
 	}
 }
 
@@ -132,11 +146,15 @@ void pt_json_string(struct pt_json *j, const char *key, const char *value)
 
 void pt_json_u64(struct pt_json *j, const char *key, uint64_t value)
 {
-	char num[24];
-	int n = snprintf(num, sizeof(num), "%" PRIu64, value);
+	char digits[20];
+	int n = 0;
 
+	do {
+		digits[sizeof(digits) - 1 - n++] = (char)('0' + value % 10);
+		value /= 10;
+	} while (value != 0);
 	json_key(j, key);
-	json_put(j, num, (size_t)n);
+	json_put(j, digits + sizeof(digits) - n, (size_t)n);
 	j->need_comma = true;
 }
 

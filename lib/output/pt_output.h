@@ -30,7 +30,10 @@ struct pt_output_counters {
 	struct pt_capture_stats capture;
 };
 
-/** A growable-free JSON builder over a fixed buffer; overflow is sticky and reported by pt_json_finish. */
+/**
+ * A JSON writer over a fixed buffer; overflow is sticky and reported by pt_json_finish. Keys are written
+ * as given, unescaped: pass literal ASCII names (ECS field names). Values are escaped, and kept valid UTF-8.
+ */
 struct pt_json {
 	char *buf;
 	size_t cap;

@@ -41,7 +41,8 @@ uint64_t pt_time_wall_ns(void);
 
 /**
  * Format @p ns since the epoch as RFC 3339 UTC with microseconds, e.g. "2026-12-03T18:35:01.123456Z".
- * @return the number of characters written (excluding the NUL), or -ENOSPC if @p len is too small.
+ * @return the number of characters written (27, excluding the NUL), -ENOSPC if @p len < 28, or -EINVAL
+ *         after the year 9999.
  */
 int pt_time_format_rfc3339(uint64_t ns, char *buf, size_t len);
 

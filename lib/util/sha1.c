@@ -75,14 +75,18 @@ void pt_sha1_update(struct pt_sha1 *ctx, const void *data, size_t len)
 void pt_sha1_final(struct pt_sha1 *ctx, uint8_t digest[PT_SHA1_DIGEST_LEN])
 {
 	uint64_t bits = ctx->length_bits;
-	uint8_t pad = 0x80, zero = 0, len_be[8];
 
-	pt_sha1_update(ctx, &pad, 1);
-	while (ctx->block_used != 56)
-		pt_sha1_update(ctx, &zero, 1);
+	/* 0x80, zeros up to 56 bytes into a block (spilling into a new block if needed), the bit length. */
+	ctx->block[ctx->block_used++] = 0x80;
+	if (ctx->block_used > 56) {
+		memset(ctx->block + ctx->block_used, 0, 64 - ctx->block_used);
+		sha1_block(ctx->state, ctx->block);
+		ctx->block_used = 0;
+	}
+	memset(ctx->block + ctx->block_used, 0, 56 - ctx->block_used);
 	for (int i = 0; i < 8; i++)
-		len_be[i] = (uint8_t)(bits >> (56 - 8 * i));
-	pt_sha1_update(ctx, len_be, 8);
+		ctx->block[56 + i] = (uint8_t)(bits >> (56 - 8 * i));
+	sha1_block(ctx->state, ctx->block);
 	for (int i = 0; i < 5; i++) {
 		digest[4 * i] = (uint8_t)(ctx->state[i] >> 24);
 		digest[4 * i + 1] = (uint8_t)(ctx->state[i] >> 16);

@@ -113,6 +113,8 @@ static void test_addr_format(void **state)
 
 	(void)state;
 	assert_string_equal(pt_addr_format(4, v4, buf), "10.244.1.2");
+	assert_string_equal(pt_addr_format(4, (uint8_t[16]){ 0, 9, 100, 255 }, buf), "0.9.100.255");
+	assert_string_equal(pt_addr_format(4, (uint8_t[16]){ 203, 0, 113, 10 }, buf), "203.0.113.10");
 	assert_string_equal(pt_addr_format(6, v6, buf), "2001:db8::1");
 }
 
