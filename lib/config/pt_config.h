@@ -10,6 +10,20 @@
 #define PT_CONFIG_STR_LEN 256
 #define PT_CONFIG_MAX_PORTS 4
 #define PT_CONFIG_ERR_LEN 512
+#define PT_CONFIG_MAX_CIDRS 64
+
+/** One network in a CIDR list: the address has its host bits cleared; IPv4 uses the first 4 bytes. */
+struct pt_config_cidr {
+	uint8_t ip_version;     /* 4 or 6 */
+	uint8_t prefix_len;     /* 0..32 or 0..128 */
+	uint8_t addr[16];
+};
+
+/** A CIDR list key: at most PT_CONFIG_MAX_CIDRS networks. */
+struct pt_config_cidrs {
+	uint32_t count;
+	struct pt_config_cidr net[PT_CONFIG_MAX_CIDRS];
+};
 
 /** Every key of config/podtap.yaml; the dotted YAML path of each field is given beside it. */
 struct pt_config {
@@ -59,6 +73,28 @@ struct pt_config {
 	struct {
 		uint64_t interval_ns;                   /* stats.interval: counters to the log and Redis; 0 = off */
 	} stats;
+	struct {
+		struct pt_config_cidrs internal;        /* networks.internal: private ranges, never looked up in GeoIP */
+		struct pt_config_cidrs cluster;         /* networks.cluster: pod CIDRs */
+		struct pt_config_cidrs service;         /* networks.service: service CIDRs */
+		struct pt_config_cidrs node;            /* networks.node: node networks */
+	} networks;
+	struct {
+		bool enabled;                           /* dpi.enabled: classify flows with nDPI */
+		uint32_t max_packets;                   /* dpi.max_packets: packets per flow before giving up, 1..1000 */
+		uint32_t max_flows;                     /* dpi.max_flows: flows in DPI at once per worker, 1024..4194304 */
+	} dpi;
+	struct {
+		uint32_t cache_size;                    /* dns.cache_size: IP -> name entries, 1024..16777216 */
+		uint64_t ttl_floor_ns;                  /* dns.ttl_floor: shortest time an answer is kept */
+		uint64_t ttl_cap_ns;                    /* dns.ttl_cap: longest time an answer is kept */
+	} dns;
+	struct {
+		char country_db[PT_CONFIG_STR_LEN];     /* geo.country_db: MaxMind DB with countries, "" = none */
+		char asn_db[PT_CONFIG_STR_LEN];         /* geo.asn_db: MaxMind DB with AS numbers, "" = none */
+		uint32_t cache_size;                    /* geo.cache_size: per-worker lookup cache entries */
+		uint64_t reload_interval_ns;            /* geo.reload_interval: how often files are checked; 0 = never */
+	} geo;
 };
 
 /** Fill @p cfg with the documented defaults (those of config/podtap.yaml). */
