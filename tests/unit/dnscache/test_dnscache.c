@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_dnscache.c - Unit tests for lib/dnscache: TTL floor and cap, refresh, v4/v6, eviction under pressure. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pt_dnscache.h"
+
+#define SEC 1000000000ULL
+#define T0 (1764786900ULL * SEC)
+
+static struct pt_dnscache *make(uint32_t entries)
+{
+	struct pt_dnscache_config cfg = { .entries = entries, .ttl_floor_ns = 30 * SEC, .ttl_cap_ns = 3600 * SEC };
+
+	return pt_dnscache_create(&cfg);
+}
+
+static void v4(uint8_t a[16], uint8_t x, uint8_t y)
+{
+	memset(a, 0, 16);
+	a[0] = 203; a[1] = 0; a[2] = x; a[3] = y;
+}
+
+static void test_ttl_floor_and_cap(void **state)
+{
+	struct pt_dnscache *c = make(1024);
+	uint8_t a[16], b[16];
+
+	(void)state;
+	v4(a, 113, 10);
+	v4(b, 113, 11);
+	pt_dnscache_insert(c, 4, a, "short.example", 5, T0);         /* TTL 5 s: kept 30 s (floor) */
+	pt_dnscache_insert(c, 4, b, "long.example", 86400, T0);      /* TTL 1 day: kept 1 h (cap) */
+	assert_string_equal(pt_dnscache_lookup(c, 4, a, T0 + 29 * SEC), "short.example");
+	assert_null(pt_dnscache_lookup(c, 4, a, T0 + 31 * SEC));
+	assert_string_equal(pt_dnscache_lookup(c, 4, b, T0 + 3599 * SEC), "long.example");
+	assert_null(pt_dnscache_lookup(c, 4, b, T0 + 3601 * SEC));
+	struct pt_dnscache_stats st;
+	pt_dnscache_stats(c, &st);
+	assert_int_equal(st.inserts, 2);
+	assert_int_equal(st.hits, 2);
+	assert_int_equal(st.expired, 2);
+	pt_dnscache_free(c);
+	pt_dnscache_free(NULL);
+	assert_null(make(0));
+}
+
+static void test_refresh_replaces_name(void **state)
+{
+	struct pt_dnscache *c = make(1024);
+	uint8_t a[16];
+	struct pt_dnscache_stats st;
+
+	(void)state;
+	v4(a, 113, 20);
+	pt_dnscache_insert(c, 4, a, "old.example", 60, T0);
+	pt_dnscache_insert(c, 4, a, "new.example", 60, T0 + 10 * SEC);
+	assert_string_equal(pt_dnscache_lookup(c, 4, a, T0 + 65 * SEC), "new.example");
+	pt_dnscache_stats(c, &st);
+	assert_int_equal(st.inserts, 1);
+	assert_int_equal(st.refreshes, 1);
+	pt_dnscache_free(c);
+}
+
+static void test_v4_and_v6_are_distinct(void **state)
+{
+	struct pt_dnscache *c = make(1024);
+	uint8_t a[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, b[16];
+
+	(void)state;
+	memset(b, 0, 16);
+	memcpy(b, a, 4);                       /* an IPv4 address with the same first bytes */
+	pt_dnscache_insert(c, 6, a, "six.example", 60, T0);
+	assert_string_equal(pt_dnscache_lookup(c, 6, a, T0), "six.example");
+	assert_null(pt_dnscache_lookup(c, 4, b, T0));
+	assert_null(pt_dnscache_lookup(c, 4, a, T0));
+	pt_dnscache_free(c);
+}
+
+static void test_bounded_under_pressure(void **state)
+{
+	struct pt_dnscache *c = make(1024);
+	struct pt_dnscache_stats st;
+	uint8_t a[16];
+	char name[64];
+	unsigned found = 0;
+
+	(void)state;
+	for (unsigned i = 0; i < 20000; i++) {
+		v4(a, (uint8_t)(i >> 8), (uint8_t)i);
+		a[1] = (uint8_t)(i >> 16);
+		snprintf(name, sizeof(name), "host%u.example", i);
+		pt_dnscache_insert(c, 4, a, name, 300, T0 + i);
+	}
+	pt_dnscache_stats(c, &st);
+	assert_int_equal(st.inserts, 20000);
+	assert_true(st.evictions >= 20000 - 1024);
+	/* The newest answers survive, and a found name is always the right one. */
+	for (unsigned i = 0; i < 20000; i++) {
+		const char *got;
+
+		v4(a, (uint8_t)(i >> 8), (uint8_t)i);
+		a[1] = (uint8_t)(i >> 16);
+		got = pt_dnscache_lookup(c, 4, a, T0 + 20000);
+		if (got == NULL)
+			continue;
+		snprintf(name, sizeof(name), "host%u.example", i);
+		assert_string_equal(got, name);
+		found++;
+	}
+	assert_true(found > 512 && found <= 1024);
+	pt_dnscache_free(c);
+}
+
+static void test_long_name_truncated(void **state)
+{
+	struct pt_dnscache *c = make(1024);
+	struct pt_dnscache_stats st;
+	char name[400];
+	uint8_t a[16];
+
+	(void)state;
+	memset(name, 'a', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	v4(a, 1, 1);
+	pt_dnscache_insert(c, 4, a, name, 60, T0);
+	assert_int_equal(strlen(pt_dnscache_lookup(c, 4, a, T0)), PT_DNSCACHE_NAME_LEN - 1);
+	pt_dnscache_stats(c, &st);
+	assert_int_equal(st.names_truncated, 1);
+	pt_dnscache_free(c);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ttl_floor_and_cap),
+		cmocka_unit_test(test_refresh_replaces_name),
+		cmocka_unit_test(test_v4_and_v6_are_distinct),
+		cmocka_unit_test(test_bounded_under_pressure),
+		cmocka_unit_test(test_long_name_truncated),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
