@@ -154,6 +154,7 @@ int main(int argc, char **argv)
 {
 	struct pt_config cfg;
 	struct pt_options opt;
+	struct pt_identity_networks *nets;
 	enum pt_log_level level;
 	int rc;
 
@@ -177,7 +178,15 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	nets = pt_identity_networks_create(&cfg);
+	if (nets == NULL) {
+		fprintf(stderr, "podtap: error: out of memory\n");
+		return 1;
+	}
 	if (opt.pcap_file != NULL || opt.iface != NULL)
-		return pt_run_pcap(&cfg, &opt, &stop_requested);
-	return pt_run_dpdk(&cfg, &opt, &stop_requested);
+		rc = pt_run_pcap(&cfg, &opt, nets, &stop_requested);
+	else
+		rc = pt_run_dpdk(&cfg, &opt, nets, &stop_requested);
+	pt_identity_networks_free(nets);
+	return rc;
 }

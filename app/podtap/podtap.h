@@ -12,6 +12,7 @@
 #include "pt_config.h"
 #include "pt_decode.h"
 #include "pt_flow.h"
+#include "pt_identity.h"
 #include "pt_output.h"
 #include "pt_util.h"
 
@@ -36,6 +37,7 @@ struct pt_worker {
 	struct pt_frag_table *frags;
 	struct pt_spsc_ring *records;          /* worker -> control */
 	struct pt_decode_options decode_opt;
+	const struct pt_identity_networks *nets;   /* immutable, shared read-only */
 	bool advance_when_idle;                /* live capture: let time pass without packets */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
 	uint64_t clock_jump_candidate_ns;      /* a far-ahead packet time waiting for confirmation */
@@ -59,7 +61,7 @@ struct pt_worker {
 
 /** worker.c */
 int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
-		   bool advance_when_idle, char *err, size_t err_len);
+		   const struct pt_identity_networks *nets, bool advance_when_idle, char *err, size_t err_len);
 void pt_worker_fini(struct pt_worker *w);
 /** One poll: a burst through decode and the flow table, then timer work. @return packets received. */
 uint32_t pt_worker_poll(struct pt_worker *w);
@@ -102,7 +104,9 @@ int pt_control_fini(struct pt_control *ctl);
 void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c);
 
 /** runtime.c: the two run modes. Return the process exit status. */
-int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal);
-int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal);
+int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, const struct pt_identity_networks *nets,
+		volatile sig_atomic_t *stop_signal);
+int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, const struct pt_identity_networks *nets,
+		volatile sig_atomic_t *stop_signal);
 
 #endif /* PODTAP_APP_H */

@@ -21,7 +21,8 @@ static void runtime_sleep_us(long us)
 }
 
 /* libpcap: the worker and the control side take turns on one thread. */
-int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal)
+int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, const struct pt_identity_networks *nets,
+		volatile sig_atomic_t *stop_signal)
 {
 	char err[RUNTIME_ERR_LEN];
 	struct pt_capture *cap;
@@ -39,7 +40,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, volat
 		pt_log(PT_LOG_ERR, "%s", err);
 		return live ? 1 : 2;          /* an unreadable -r file is a bad argument */
 	}
-	if (pt_worker_init(&worker, 0, cfg, pt_capture_get_queue(cap, 0), live, err, sizeof(err)) != 0) {
+	if (pt_worker_init(&worker, 0, cfg, pt_capture_get_queue(cap, 0), nets, live, err, sizeof(err)) != 0) {
 		pt_log(PT_LOG_ERR, "%s", err);
 		goto close_capture;
 	}
@@ -110,7 +111,8 @@ static void runtime_stop_workers(struct pt_control *ctl, struct pt_worker *worke
 }
 
 /* DPDK: one worker per lcore, run to completion; the main lcore only does control work. */
-int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volatile sig_atomic_t *stop_signal)
+int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, const struct pt_identity_networks *nets,
+		volatile sig_atomic_t *stop_signal)
 {
 	char err[RUNTIME_ERR_LEN];
 	struct pt_capture_dpdk_config dcfg;
@@ -146,7 +148,7 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, volat
 	}
 	for (n_ready = 0; n_ready < n_workers; n_ready++) {
 		/* Replays (--exit-idle) run on packet time alone, so they give the same records as -r. */
-		if (pt_worker_init(&workers[n_ready], n_ready, cfg, pt_capture_get_queue(cap, n_ready),
+		if (pt_worker_init(&workers[n_ready], n_ready, cfg, pt_capture_get_queue(cap, n_ready), nets,
 				   opt->exit_idle_ns == 0, err, sizeof(err)) != 0) {
 			pt_log(PT_LOG_ERR, "%s", err);
 			goto free_workers;

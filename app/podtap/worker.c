@@ -22,17 +22,20 @@ static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_even
 	rec->flow = *flow;
 	rec->now_ns = now_ns;
 	rec->event = (uint8_t)event;
+	rec->orig_scope = (uint8_t)pt_identity_scope_of(w->nets, flow->key.ip_version, pt_flow_orig_addr(flow));
+	rec->resp_scope = (uint8_t)pt_identity_scope_of(w->nets, flow->key.ip_version, pt_flow_resp_addr(flow));
 	pt_spsc_ring_commit(w->records);
 }
 
 int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
-		   bool advance_when_idle, char *err, size_t err_len)
+		   const struct pt_identity_networks *nets, bool advance_when_idle, char *err, size_t err_len)
 {
 	struct pt_flow_config fcfg;
 
 	memset(w, 0, sizeof(*w));
 	w->index = index;
 	w->queue = queue;
+	w->nets = nets;
 	w->advance_when_idle = advance_when_idle;
 	pt_decode_options_default(&w->decode_opt);
 	w->decode_opt.decapsulate = cfg->decode.decapsulate;

@@ -53,8 +53,9 @@ static void format_endpoint(struct pt_json *j, const char *key, const struct pt_
 	pt_json_end_object(j);
 }
 
-static void format_network(struct pt_json *j, const struct pt_flow *f)
+static void format_network(struct pt_json *j, const struct pt_flow_record *rec)
 {
+	const struct pt_flow *f = &rec->flow;
 	char text[PT_FLOW_COMMUNITY_ID_LEN];
 	const char *transport = transport_name(f->key.proto);
 
@@ -64,6 +65,9 @@ static void format_network(struct pt_json *j, const struct pt_flow *f)
 	snprintf(text, sizeof(text), "%u", f->key.proto);
 	pt_json_string(j, "iana_number", text);
 	pt_json_string(j, "type", f->key.ip_version == 6 ? "ipv6" : "ipv4");
+	pt_json_string(j, "direction", pt_identity_direction_name(pt_identity_direction_of(
+						       (enum pt_identity_scope)rec->orig_scope,
+						       (enum pt_identity_scope)rec->resp_scope)));
 	pt_json_string(j, "community_id", pt_flow_community_id(f, 0, text));
 	pt_json_u64(j, "packets", f->packets[0] + f->packets[1]);
 	pt_json_u64(j, "bytes", f->bytes[0] + f->bytes[1]);
@@ -144,7 +148,7 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	pt_json_end_object(j);
 	format_endpoint(j, "source", f, 0);
 	format_endpoint(j, "destination", f, 1);
-	format_network(j, f);
+	format_network(j, rec);
 	pt_json_begin_object(j, "observer");
 	pt_json_string(j, "name", observer_name);
 	pt_json_string(j, "type", "sensor");

@@ -10,12 +10,15 @@
 #include "pt_capture.h"
 #include "pt_decode.h"
 #include "pt_flow.h"
+#include "pt_identity.h"
 
 /** What a worker hands to the control side for each record: a snapshot of the flow and why. */
 struct pt_flow_record {
 	struct pt_flow flow;
 	uint64_t now_ns;        /* packet-clock time the record was produced */
 	uint8_t event;          /* enum pt_flow_event */
+	uint8_t orig_scope;     /* enum pt_identity_scope of the originator */
+	uint8_t resp_scope;     /* and of the responder */
 };
 
 /** Every counter podtap reports, summed over workers. */

@@ -92,6 +92,8 @@ static void make_tcp_record(struct pt_flow_record *rec)
 	f->vlan_ids[1] = 100;
 	rec->event = PT_FLOW_EVENT_END_CLOSED;
 	rec->now_ns = f->last_ns;
+	rec->orig_scope = PT_SCOPE_POD;
+	rec->resp_scope = PT_SCOPE_EXTERNAL;
 }
 
 static const char *format(const struct pt_flow_record *rec, char *buf, size_t len)
@@ -117,7 +119,7 @@ static void test_flow_record_fields(void **state)
 	assert_non_null(strstr(buf, "\"duration\":500000000"));
 	assert_non_null(strstr(buf, "\"source\":{\"ip\":\"10.244.1.10\",\"port\":40000,\"packets\":5,\"bytes\":500}"));
 	assert_non_null(strstr(buf, "\"destination\":{\"ip\":\"203.0.113.10\",\"port\":443,\"packets\":4,\"bytes\":4000}"));
-	assert_non_null(strstr(buf, "\"transport\":\"tcp\",\"iana_number\":\"6\",\"type\":\"ipv4\""));
+	assert_non_null(strstr(buf, "\"transport\":\"tcp\",\"iana_number\":\"6\",\"type\":\"ipv4\",\"direction\":\"outbound\""));
 	assert_non_null(strstr(buf, "\"packets\":9,\"bytes\":4500"));
 	assert_non_null(strstr(buf, "\"vlan\":{\"id\":\"300\"},\"inner\":{\"vlan\":{\"id\":\"100\"}}"));
 	assert_non_null(strstr(buf, "\"conn_state\":\"SF\",\"history\":\"ShADadFf\",\"end_reason\":\"closed\""));
