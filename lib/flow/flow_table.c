@@ -97,6 +97,11 @@ void pt_flow_table_free(struct pt_flow_table *t)
 	pt_free_aligned(t);
 }
 
+uint32_t pt_flow_table_index(const struct pt_flow_table *t, const struct pt_flow *flow)
+{
+	return (uint32_t)(flow - t->flows);
+}
+
 void pt_flow_table_stats(const struct pt_flow_table *t, struct pt_flow_stats *stats)
 {
 	*stats = t->stats;

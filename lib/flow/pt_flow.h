@@ -166,6 +166,12 @@ uint32_t pt_flow_advance(struct pt_flow_table *table, uint64_t now_ns, uint32_t 
  */
 uint32_t pt_flow_flush(struct pt_flow_table *table, uint64_t now_ns, uint32_t budget);
 
+/**
+ * The slot of @p flow in its table, 0..max_flows-1: stable for the flow's life, so callers can keep
+ * per-flow state of their own (DPI, detectors) in side arrays instead of widening struct pt_flow.
+ */
+uint32_t pt_flow_table_index(const struct pt_flow_table *table, const struct pt_flow *flow);
+
 /** Copy the table's counters. */
 void pt_flow_table_stats(const struct pt_flow_table *table, struct pt_flow_stats *stats);
 

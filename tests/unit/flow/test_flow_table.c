@@ -18,6 +18,7 @@ static void check_consistency(const struct pt_flow_table *t)
 			const struct pt_flow *f = &t->flows[idx];
 
 			assert_true(idx < t->max_flows);
+			assert_int_equal(pt_flow_table_index(t, f), idx);
 			assert_int_equal(mark[idx], 0);
 			mark[idx] |= 1;
 			assert_int_equal(f->hash & t->bucket_mask, b);
