@@ -44,15 +44,16 @@ static bool is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* A duration for messages, in the largest unit that divides it exactly ("24h", "1s", "0s"). */
+/* A duration for messages, in the largest unit that divides it exactly ("24h", "7d", "1s", "0s"); days
+ * only above one day, as "24h" reads better than "1d". */
 static void format_duration(uint64_t ns, char *buf, size_t len)
 {
 	static const struct { uint64_t ns; const char *unit; } units[] = {
-		{ 3600 * SEC, "h" }, { 60 * SEC, "m" }, { SEC, "s" }, { 1000000, "ms" },
+		{ 86400 * SEC, "d" }, { 3600 * SEC, "h" }, { 60 * SEC, "m" }, { SEC, "s" }, { 1000000, "ms" },
 	};
 
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (ns != 0 && ns % units[i].ns == 0) {
+		if (ns != 0 && ns % units[i].ns == 0 && (i != 0 || ns > units[0].ns)) {
 			snprintf(buf, len, "%llu%s", (unsigned long long)(ns / units[i].ns), units[i].unit);
 			return;
 		}
@@ -98,7 +99,7 @@ int pt_config_parse_duration(const char *text, uint64_t *ns)
 	return -EINVAL;
 }
 
-static int parse_uint(const char *text, uint64_t *out)
+int pt_config_parse_uint(const char *text, uint64_t *out)
 {
 	uint64_t v = 0;
 
@@ -163,11 +164,17 @@ void pt_config_key_expect(const struct pt_config_key *key, char *buf, size_t len
 		snprintf(buf, len, "a list of %llu..%llu distinct ports, each in 1..65535",
 			 (unsigned long long)key->min, (unsigned long long)key->max);
 		break;
+	case PT_CONFIG_T_CIDRS:
+		if (key->min == 0)
+			snprintf(buf, len, "a list of up to %llu CIDRs such as 10.244.0.0/16", (unsigned long long)key->max);
+		else
+			snprintf(buf, len, "a list of %llu..%llu CIDRs such as 10.244.0.0/16",
+				 (unsigned long long)key->min, (unsigned long long)key->max);
+		break;
 	}
 }
 
-/* "expected <what key accepts>, got <got>" into problem; returns -EINVAL for the caller to pass on. */
-static int bad_value(const struct pt_config_key *key, const char *got, char *problem, size_t len)
+int pt_config_bad_value(const struct pt_config_key *key, const char *got, char *problem, size_t len)
 {
 	char expect[128];
 
@@ -176,86 +183,19 @@ static int bad_value(const struct pt_config_key *key, const char *got, char *pro
 	return -EINVAL;
 }
 
+int pt_config_bad_text(const struct pt_config_key *key, const char *text, const char *why, char *problem,
+		       size_t len)
+{
+	char q[QUOTE_LEN], got[QUOTE_LEN + 128];
+
+	snprintf(got, sizeof(got), "'%s'%s%s%s", pt_config_quote(text, q, sizeof(q)), why ? " (" : "",
+		 why ? why : "", why ? ")" : "");
+	return pt_config_bad_value(key, got, problem, len);
+}
+
 static int bad_text(const struct pt_config_key *key, const char *text, char *problem, size_t len)
 {
-	char q[QUOTE_LEN], got[QUOTE_LEN + 2];
-
-	snprintf(got, sizeof(got), "'%s'", pt_config_quote(text, q, sizeof(q)));
-	return bad_value(key, got, problem, len);
-}
-
-int pt_config_port_parse(const struct pt_config_key *key, const char *text, uint16_t *port,
-			 char *problem, size_t len)
-{
-	uint64_t v;
-
-	if (parse_uint(text, &v) != 0 || v < 1 || v > 65535)
-		return bad_text(key, text, problem, len);
-	*port = (uint16_t)v;
-	return 0;
-}
-
-int pt_config_ports_store(struct pt_config *cfg, const struct pt_config_key *key, const uint16_t *ports,
-			  size_t n, char *problem, size_t len)
-{
-	uint16_t *dst = (uint16_t *)((char *)cfg + key->offset);
-	uint32_t count = (uint32_t)n;
-	char got[48];
-
-	if (n < key->min || n > key->max) {
-		snprintf(got, sizeof(got), n == 0 ? "an empty list" : "%zu ports", n);
-		return bad_value(key, got, problem, len);
-	}
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < i; j++) {
-			if (ports[i] == ports[j]) {
-				snprintf(got, sizeof(got), "%u twice", ports[i]);
-				return bad_value(key, got, problem, len);
-			}
-		}
-	}
-	memset(dst, 0, key->size);
-	memcpy(dst, ports, n * sizeof(*ports));
-	memcpy((char *)cfg + key->count_offset, &count, sizeof(count));
-	return 0;
-}
-
-/* A comma separated list of ports, optionally in brackets: "4789, 8472" or "[4789,8472]". */
-static int apply_ports(struct pt_config *cfg, const struct pt_config_key *key, const char *text,
-		       char *problem, size_t len)
-{
-	uint16_t ports[PT_CONFIG_MAX_PORTS];
-	char item[32];
-	size_t n = 0, tlen = strlen(text);
-	const char *p = text, *end = text + tlen;
-
-	if (tlen >= 2 && text[0] == '[' && text[tlen - 1] == ']')
-		p++, end--;
-	while (p < end && *p == ' ')
-		p++;
-	while (p < end) {
-		const char *comma = memchr(p, ',', (size_t)(end - p)), *stop = comma ? comma : end;
-		size_t ilen;
-
-		while (*p == ' ' && p < stop)
-			p++;
-		ilen = (size_t)(stop - p);
-		while (ilen > 0 && p[ilen - 1] == ' ')
-			ilen--;
-		if (ilen == 0 || ilen >= sizeof(item))
-			return bad_text(key, text, problem, len);
-		memcpy(item, p, ilen);
-		item[ilen] = '\0';
-		if (n < PT_CONFIG_MAX_PORTS) {
-			if (pt_config_port_parse(key, item, &ports[n], problem, len) != 0)
-				return -EINVAL;
-		}
-		n++;
-		p = comma ? comma + 1 : end;
-		if (comma && p == end) /* trailing comma */
-			return bad_text(key, text, problem, len);
-	}
-	return pt_config_ports_store(cfg, key, ports, n, problem, len);
+	return pt_config_bad_text(key, text, NULL, problem, len);
 }
 
 int pt_config_key_apply(struct pt_config *cfg, const struct pt_config_key *key, const char *text,
@@ -267,7 +207,7 @@ int pt_config_key_apply(struct pt_config *cfg, const struct pt_config_key *key, 
 	bool b;
 	char got[48];
 
-	if (is_null && key->type != PT_CONFIG_T_STRING)
+	if (is_null && key->type != PT_CONFIG_T_STRING && !pt_config_key_is_list(key))
 		return bad_text(key, text, problem, len);
 	switch (key->type) {
 	case PT_CONFIG_T_STRING:
@@ -275,7 +215,7 @@ int pt_config_key_apply(struct pt_config *cfg, const struct pt_config_key *key, 
 			tlen = 0;
 		if (tlen < key->min || tlen > key->max || tlen >= key->size) {
 			snprintf(got, sizeof(got), tlen == 0 ? "an empty string" : "%zu characters", tlen);
-			return bad_value(key, got, problem, len);
+			return pt_config_bad_value(key, got, problem, len);
 		}
 		memset(field, 0, key->size);
 		memcpy(field, text, tlen);
@@ -287,7 +227,8 @@ int pt_config_key_apply(struct pt_config *cfg, const struct pt_config_key *key, 
 		return 0;
 	case PT_CONFIG_T_UINT:
 	case PT_CONFIG_T_DURATION:
-		if (key->type == PT_CONFIG_T_UINT ? parse_uint(text, &v) != 0 : pt_config_parse_duration(text, &v) != 0)
+		if (key->type == PT_CONFIG_T_UINT ? pt_config_parse_uint(text, &v) != 0 :
+		    pt_config_parse_duration(text, &v) != 0)
 			return bad_text(key, text, problem, len);
 		if ((v < key->min || v > key->max) && !(v == 0 && key->zero_ok))
 			return bad_text(key, text, problem, len);
@@ -308,7 +249,8 @@ int pt_config_key_apply(struct pt_config *cfg, const struct pt_config_key *key, 
 		}
 		return bad_text(key, text, problem, len);
 	case PT_CONFIG_T_PORTS:
-		return apply_ports(cfg, key, text, problem, len);
+	case PT_CONFIG_T_CIDRS:
+		return pt_config_list_apply(cfg, key, is_null ? "" : text, problem, len);
 	}
 	return -EINVAL;
 }
@@ -375,7 +317,7 @@ int pt_config_set(struct pt_config *cfg, const char *assignment, char *err, size
 	if (!trimmed_copy(eq + 1, strlen(eq + 1), value, sizeof(value))) {
 		/* Longer than any field or list can be. */
 		snprintf(got, sizeof(got), "%zu characters", strlen(eq + 1));
-		bad_value(key, got, problem, sizeof(problem));
+		pt_config_bad_value(key, got, problem, sizeof(problem));
 	} else if (pt_config_key_apply(cfg, key, value, false, problem, sizeof(problem)) == 0) {
 		return 0;
 	}

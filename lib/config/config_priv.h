@@ -21,6 +21,7 @@ enum pt_config_type {
 	PT_CONFIG_T_DURATION,   /* uint64_t nanoseconds; min..max in ns; zero_ok also allows 0 ("off") */
 	PT_CONFIG_T_ENUM,       /* char[size] holding one of values[] */
 	PT_CONFIG_T_PORTS,      /* uint16_t[PT_CONFIG_MAX_PORTS] plus a uint32_t count; min..max is the count */
+	PT_CONFIG_T_CIDRS,      /* struct pt_config_cidrs; min..max is the count */
 };
 
 /** One configuration key: everything the loader, --set, the defaults and the messages need. */
@@ -57,21 +58,59 @@ const char *pt_config_suggest(const char *path, char *buf, size_t len);
 void pt_config_key_expect(const struct pt_config_key *key, char *buf, size_t len);
 
 /**
- * Apply the scalar @p text to @p key in @p cfg (ports take a comma separated list, optionally bracketed).
- * @p is_null marks a YAML null (empty, "~", "null"), which only strings accept (as "").
+ * Apply the scalar @p text to @p key in @p cfg (lists take a comma separated list, optionally bracketed).
+ * @p is_null marks a YAML null (empty, "~", "null"), which strings accept as "" and lists as [].
  * On failure nothing is written to @p cfg and @p problem holds "expected ..., got '...'".
  * @return 0 or -EINVAL.
  */
 int pt_config_key_apply(struct pt_config *cfg, const struct pt_config_key *key, const char *text,
 			bool is_null, char *problem, size_t len);
 
-/** Parse one port of a ports key. @return 0, or -EINVAL with @p problem set. */
-int pt_config_port_parse(const struct pt_config_key *key, const char *text, uint16_t *port,
-			 char *problem, size_t len);
+/** "expected <what @p key accepts>, got <got>" into @p problem. @return -EINVAL, for the caller to pass on. */
+int pt_config_bad_value(const struct pt_config_key *key, const char *got, char *problem, size_t len);
 
-/** Store @p n parsed ports into @p key, checking the count and duplicates. @return 0 or -EINVAL. */
-int pt_config_ports_store(struct pt_config *cfg, const struct pt_config_key *key, const uint16_t *ports,
-			  size_t n, char *problem, size_t len);
+/** Like pt_config_bad_value() with got = '<text>' quoted, and " (<why>)" after it when @p why is not NULL. */
+int pt_config_bad_text(const struct pt_config_key *key, const char *text, const char *why, char *problem,
+		       size_t len);
+
+/** Parse decimal digits only, without overflow. @return 0 or -EINVAL. */
+int pt_config_parse_uint(const char *text, uint64_t *out);
+
+/* Lists (config_list.c): the YAML loader adds the items of a sequence one by one, a comma separated scalar
+ * (YAML or --set) goes through pt_config_list_apply(); both end in pt_config_list_store(). */
+
+/** True for the list types (ports, CIDRs), which YAML also accepts as a sequence. */
+bool pt_config_key_is_list(const struct pt_config_key *key);
+
+/** A list value being built one item at a time, not yet written to the configuration. */
+struct pt_config_list {
+	const struct pt_config_key *key;
+	size_t n;                       /* items added, counting those beyond the capacity */
+	union {
+		uint16_t port[PT_CONFIG_MAX_PORTS];
+		struct pt_config_cidr cidr[PT_CONFIG_MAX_CIDRS];
+	} item;
+};
+
+/** Start an empty list for the list key @p key. */
+void pt_config_list_init(struct pt_config_list *list, const struct pt_config_key *key);
+
+/**
+ * Parse one item and append it. Items beyond the capacity are parsed and counted but not kept, so that
+ * pt_config_list_store() reports how many were given.
+ * @return 0, or -EINVAL with @p problem set for a malformed item or one already in the list.
+ */
+int pt_config_list_add(struct pt_config_list *list, const char *text, char *problem, size_t len);
+
+/** Check the item count against the key's bounds and write the list to @p cfg. @return 0 or -EINVAL. */
+int pt_config_list_store(struct pt_config *cfg, const struct pt_config_list *list, char *problem, size_t len);
+
+/**
+ * Apply a comma separated list, optionally in brackets ("4789, 8472", "[10.0.0.0/8]"); "" and "[]" are the
+ * empty list. @return 0, or -EINVAL with @p problem set and @p cfg untouched.
+ */
+int pt_config_list_apply(struct pt_config *cfg, const struct pt_config_key *key, const char *text,
+			 char *problem, size_t len);
 
 /** Copy @p text into @p buf for quoting in a message: at most ~60 characters, non-printables as '?'. */
 const char *pt_config_quote(const char *text, char *buf, size_t len);

@@ -9,6 +9,7 @@
 #define SEC (1000000000ULL)
 #define MIN (60 * SEC)
 #define HOUR (60 * MIN)
+#define DAY (24 * HOUR)
 
 #define FIELD(f) .offset = offsetof(struct pt_config, f), .size = sizeof(((struct pt_config *)0)->f)
 #define STRING(p, f, lo, d) { .path = p, .type = PT_CONFIG_T_STRING, FIELD(f), .min = lo, \
@@ -17,6 +18,8 @@
 #define UINT(p, f, lo, hi, d) { .path = p, .type = PT_CONFIG_T_UINT, FIELD(f), .min = lo, .max = hi, .def = d }
 #define DURATION(p, f, lo, hi, zero, d) { .path = p, .type = PT_CONFIG_T_DURATION, FIELD(f), .min = lo, \
 					  .max = hi, .zero_ok = zero, .def = d }
+#define CIDRS(p, f, d) { .path = p, .type = PT_CONFIG_T_CIDRS, FIELD(f), .min = 0, .max = PT_CONFIG_MAX_CIDRS, \
+			  .def = d }
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 
@@ -41,14 +44,33 @@ const struct pt_config_key pt_config_schema[] = {
 	UINT("decode.fragment_table_size", decode.fragment_table_size, 64, 1048576, "4096"),
 
 	UINT("flow.max_flows", flow.max_flows, 1024, 67108864, "262144"),
-	DURATION("flow.timeouts.tcp_opening", flow.timeout_tcp_opening_ns, SEC, 24 * HOUR, false, "30s"),
-	DURATION("flow.timeouts.tcp_established", flow.timeout_tcp_established_ns, SEC, 24 * HOUR, false, "5m"),
-	DURATION("flow.timeouts.tcp_closed", flow.timeout_tcp_closed_ns, SEC, 24 * HOUR, false, "5s"),
-	DURATION("flow.timeouts.udp", flow.timeout_udp_ns, SEC, 24 * HOUR, false, "60s"),
-	DURATION("flow.timeouts.icmp", flow.timeout_icmp_ns, SEC, 24 * HOUR, false, "30s"),
-	DURATION("flow.timeouts.other", flow.timeout_other_ns, SEC, 24 * HOUR, false, "60s"),
-	DURATION("flow.update_interval", flow.update_interval_ns, SEC, 24 * HOUR, true, "60s"),
+	DURATION("flow.timeouts.tcp_opening", flow.timeout_tcp_opening_ns, SEC, DAY, false, "30s"),
+	DURATION("flow.timeouts.tcp_established", flow.timeout_tcp_established_ns, SEC, DAY, false, "5m"),
+	DURATION("flow.timeouts.tcp_closed", flow.timeout_tcp_closed_ns, SEC, DAY, false, "5s"),
+	DURATION("flow.timeouts.udp", flow.timeout_udp_ns, SEC, DAY, false, "60s"),
+	DURATION("flow.timeouts.icmp", flow.timeout_icmp_ns, SEC, DAY, false, "30s"),
+	DURATION("flow.timeouts.other", flow.timeout_other_ns, SEC, DAY, false, "60s"),
+	DURATION("flow.update_interval", flow.update_interval_ns, SEC, DAY, true, "60s"),
 	UINT("flow.record_ring_size", flow.record_ring_size, 1024, 4194304, "65536"),
+
+	CIDRS("networks.internal", networks.internal, "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, "
+	      "169.254.0.0/16, 127.0.0.0/8, 224.0.0.0/4, 255.255.255.255/32, fc00::/7, fe80::/10, ::1/128, ff00::/8"),
+	CIDRS("networks.cluster", networks.cluster, ""),
+	CIDRS("networks.service", networks.service, ""),
+	CIDRS("networks.node", networks.node, ""),
+
+	BOOL("dpi.enabled", dpi.enabled, "true"),
+	UINT("dpi.max_packets", dpi.max_packets, 1, 1000, "32"),
+	UINT("dpi.max_flows", dpi.max_flows, 1024, 4194304, "65536"),
+
+	UINT("dns.cache_size", dns.cache_size, 1024, 16777216, "65536"),
+	DURATION("dns.ttl_floor", dns.ttl_floor_ns, 0, HOUR, false, "30s"),
+	DURATION("dns.ttl_cap", dns.ttl_cap_ns, SEC, 7 * DAY, false, "1h"),
+
+	STRING("geo.country_db", geo.country_db, 0, "/var/lib/podtap/geoip/country.mmdb"),
+	STRING("geo.asn_db", geo.asn_db, 0, "/var/lib/podtap/geoip/asn.mmdb"),
+	UINT("geo.cache_size", geo.cache_size, 1024, 16777216, "65536"),
+	DURATION("geo.reload_interval", geo.reload_interval_ns, SEC, DAY, true, "60s"),
 
 	STRING("output.flows", output.flows, 0, ""),
 	STRING("output.alerts", output.alerts, 0, ""),
@@ -57,7 +79,7 @@ const struct pt_config_key pt_config_schema[] = {
 	STRING("redis.url", redis.url, 0, "redis://127.0.0.1:6379"),
 	STRING("redis.prefix", redis.prefix, 1, "podtap:"),
 
-	DURATION("stats.interval", stats.interval_ns, SEC, 24 * HOUR, true, "10s"),
+	DURATION("stats.interval", stats.interval_ns, SEC, DAY, true, "10s"),
 };
 
 const size_t pt_config_schema_len = sizeof(pt_config_schema) / sizeof(pt_config_schema[0]);

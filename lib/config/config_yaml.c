@@ -143,15 +143,15 @@ static int mark_seen(struct loader *ld, size_t line)
 	return 0;
 }
 
-/* The items of a ports list, after its SEQUENCE_START. */
-static int parse_ports(struct loader *ld, const struct pt_config_key *key, size_t line)
+/* The items of a list (ports, CIDRs), after its SEQUENCE_START; the key was given at @p line. */
+static int parse_list(struct loader *ld, const struct pt_config_key *key, size_t line)
 {
 	char problem[PT_CONFIG_PROBLEM_LEN], expect[128];
-	uint16_t ports[PT_CONFIG_MAX_PORTS];
-	size_t n = 0;
+	struct pt_config_list list;
 	yaml_event_t ev;
 	int rc;
 
+	pt_config_list_init(&list, key);
 	for (;;) {
 		if (next_event(ld, &ev) != 0)
 			return -EINVAL;
@@ -159,24 +159,19 @@ static int parse_ports(struct loader *ld, const struct pt_config_key *key, size_
 			yaml_event_delete(&ev);
 			break;
 		}
-		if (ev.type != YAML_SCALAR_EVENT) {
+		rc = 0;
+		if (ev.type != YAML_SCALAR_EVENT || strlen((const char *)ev.data.scalar.value) != ev.data.scalar.length) {
 			pt_config_key_expect(key, expect, sizeof(expect));
 			rc = fail(ld, line_of(&ev), "%s: expected %s, got %s inside the list", key->path, expect,
-				  type_name(ev.type));
-			yaml_event_delete(&ev);
-			return rc;
-		}
-		rc = 0;
-		if (n < PT_CONFIG_MAX_PORTS &&
-		    pt_config_port_parse(key, (const char *)ev.data.scalar.value, &ports[n], problem,
-					 sizeof(problem)) != 0)
+				  ev.type == YAML_SCALAR_EVENT ? "a value containing a NUL byte" : type_name(ev.type));
+		} else if (pt_config_list_add(&list, (const char *)ev.data.scalar.value, problem, sizeof(problem)) != 0) {
 			rc = fail(ld, line_of(&ev), "%s: %s", key->path, problem);
+		}
 		yaml_event_delete(&ev);
 		if (rc != 0)
 			return rc;
-		n++;
 	}
-	if (pt_config_ports_store(ld->cfg, key, ports, n, problem, sizeof(problem)) != 0)
+	if (pt_config_list_store(ld->cfg, &list, problem, sizeof(problem)) != 0)
 		return fail(ld, line, "%s: %s", key->path, problem);
 	return 0;
 }
@@ -224,8 +219,8 @@ static int parse_entry(struct loader *ld, size_t plen, size_t key_line, int dept
 		rc = parse_scalar(ld, key, &ev, key_line);
 	} else if (key == NULL && !section && ev.type != YAML_MAPPING_START_EVENT) {
 		rc = unknown_key(ld, key_line);
-	} else if (key != NULL && key->type == PT_CONFIG_T_PORTS && ev.type == YAML_SEQUENCE_START_EVENT) {
-		rc = parse_ports(ld, key, key_line);
+	} else if (key != NULL && pt_config_key_is_list(key) && ev.type == YAML_SEQUENCE_START_EVENT) {
+		rc = parse_list(ld, key, key_line);
 	} else if (key != NULL) {
 		pt_config_key_expect(key, expect, sizeof(expect));
 		rc = fail(ld, key_line, "%s: expected %s, got %s", key->path, expect, type_name(ev.type));

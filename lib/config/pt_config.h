@@ -12,14 +12,14 @@
 #define PT_CONFIG_ERR_LEN 512
 #define PT_CONFIG_MAX_CIDRS 64
 
-/** One network in a CIDR list: the address has its host bits cleared; IPv4 uses the first 4 bytes. */
+/** One network in a CIDR list: host bits are always clear; IPv4 uses the first 4 bytes, the other 12 are 0. */
 struct pt_config_cidr {
 	uint8_t ip_version;     /* 4 or 6 */
 	uint8_t prefix_len;     /* 0..32 or 0..128 */
 	uint8_t addr[16];
 };
 
-/** A CIDR list key: at most PT_CONFIG_MAX_CIDRS networks. */
+/** A CIDR list key: at most PT_CONFIG_MAX_CIDRS distinct networks, in the order given; net[count..] are 0. */
 struct pt_config_cidrs {
 	uint32_t count;
 	struct pt_config_cidr net[PT_CONFIG_MAX_CIDRS];
@@ -74,26 +74,32 @@ struct pt_config {
 		uint64_t interval_ns;                   /* stats.interval: counters to the log and Redis; 0 = off */
 	} stats;
 	struct {
-		struct pt_config_cidrs internal;        /* networks.internal: private ranges, never looked up in GeoIP */
-		struct pt_config_cidrs cluster;         /* networks.cluster: pod CIDRs */
-		struct pt_config_cidrs service;         /* networks.service: service CIDRs */
-		struct pt_config_cidrs node;            /* networks.node: node networks */
+		/* An address in any of these four lists is internal: never looked up in GeoIP, never an
+		 * "external destination". */
+		struct pt_config_cidrs internal;        /* networks.internal: private, CGNAT, link-local, loopback, ULA */
+		struct pt_config_cidrs cluster;         /* networks.cluster: pod CIDRs; default none */
+		struct pt_config_cidrs service;         /* networks.service: service CIDRs; default none */
+		struct pt_config_cidrs node;            /* networks.node: node networks; default none */
 	} networks;
 	struct {
 		bool enabled;                           /* dpi.enabled: classify flows with nDPI */
 		uint32_t max_packets;                   /* dpi.max_packets: packets per flow before giving up, 1..1000 */
-		uint32_t max_flows;                     /* dpi.max_flows: flows in DPI at once per worker, 1024..4194304 */
+		uint32_t max_flows;                     /* dpi.max_flows: flows in DPI at once per worker (nDPI state
+							 * pool size), 1024..4194304 */
 	} dpi;
 	struct {
 		uint32_t cache_size;                    /* dns.cache_size: IP -> name entries, 1024..16777216 */
-		uint64_t ttl_floor_ns;                  /* dns.ttl_floor: shortest time an answer is kept */
-		uint64_t ttl_cap_ns;                    /* dns.ttl_cap: longest time an answer is kept */
+		uint64_t ttl_floor_ns;                  /* dns.ttl_floor: shortest time an answer is kept, 0..1h */
+		uint64_t ttl_cap_ns;                    /* dns.ttl_cap: longest time an answer is kept, 1s..7d;
+							 * not checked against ttl_floor: the cap wins */
 	} dns;
 	struct {
 		char country_db[PT_CONFIG_STR_LEN];     /* geo.country_db: MaxMind DB with countries, "" = none */
 		char asn_db[PT_CONFIG_STR_LEN];         /* geo.asn_db: MaxMind DB with AS numbers, "" = none */
-		uint32_t cache_size;                    /* geo.cache_size: per-worker lookup cache entries */
-		uint64_t reload_interval_ns;            /* geo.reload_interval: how often files are checked; 0 = never */
+		uint32_t cache_size;                    /* geo.cache_size: per-worker lookup cache entries,
+							 * 1024..16777216 */
+		uint64_t reload_interval_ns;            /* geo.reload_interval: how often the files are checked for a
+							 * new version; 0 = never, else 1s..24h */
 	} geo;
 };
 
@@ -112,7 +118,8 @@ int pt_config_load_file(struct pt_config *cfg, const char *path, char *err, size
 
 /**
  * Apply one override "dotted.key=value" (as given to --set). Lists are comma separated, optionally
- * in brackets: "decode.vxlan_ports=4789,8472".
+ * in brackets: "decode.vxlan_ports=4789,8472", "networks.cluster=[10.244.0.0/16,fd00:244::/56]";
+ * an empty value or "[]" is the empty list, for the keys that allow one.
  * @param err  on failure, one line naming the key and the problem.
  * @return 0, or -EINVAL for a missing '=', an unknown key or a bad value.
  */

@@ -108,6 +108,21 @@ static void test_defaults(void **state)
 	assert_string_equal(c.redis.url, "redis://127.0.0.1:6379");
 	assert_string_equal(c.redis.prefix, "podtap:");
 	assert_int_equal(c.stats.interval_ns, 10 * SEC);
+	test_assert_cidrs(&c.networks.internal, "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 "
+			  "169.254.0.0/16 127.0.0.0/8 224.0.0.0/4 255.255.255.255/32 fc00::/7 fe80::/10 ::1/128 ff00::/8");
+	test_assert_cidrs(&c.networks.cluster, "");
+	test_assert_cidrs(&c.networks.service, "");
+	test_assert_cidrs(&c.networks.node, "");
+	assert_true(c.dpi.enabled);
+	assert_int_equal(c.dpi.max_packets, 32);
+	assert_int_equal(c.dpi.max_flows, 65536);
+	assert_int_equal(c.dns.cache_size, 65536);
+	assert_int_equal(c.dns.ttl_floor_ns, 30 * SEC);
+	assert_int_equal(c.dns.ttl_cap_ns, 3600 * SEC);
+	assert_string_equal(c.geo.country_db, "/var/lib/podtap/geoip/country.mmdb");
+	assert_string_equal(c.geo.asn_db, "/var/lib/podtap/geoip/asn.mmdb");
+	assert_int_equal(c.geo.cache_size, 65536);
+	assert_int_equal(c.geo.reload_interval_ns, 60 * SEC);
 }
 
 /* The table itself: unique paths, field sizes that hold the bounds, defaults that parse. */
@@ -131,6 +146,11 @@ static void test_schema(void **state)
 			assert_int_equal(k->size, sizeof(uint64_t));
 		if (k->type == PT_CONFIG_T_STRING || k->type == PT_CONFIG_T_ENUM)
 			assert_true(k->max < k->size || k->type == PT_CONFIG_T_ENUM);
+		if (k->type == PT_CONFIG_T_PORTS)
+			assert_true(k->max <= PT_CONFIG_MAX_PORTS && k->max * sizeof(uint16_t) <= k->size);
+		if (k->type == PT_CONFIG_T_CIDRS)
+			assert_true(k->max <= PT_CONFIG_MAX_CIDRS && k->size == sizeof(struct pt_config_cidrs));
+		assert_int_equal(pt_config_key_is_list(k), k->type == PT_CONFIG_T_PORTS || k->type == PT_CONFIG_T_CIDRS);
 		if (pt_config_key_apply(&c, k, k->def, false, problem, sizeof(problem)) != 0)
 			fail_msg("default of %s: %s", k->path, problem);
 		assert_ptr_equal(pt_config_key_find(k->path), k);
@@ -186,7 +206,12 @@ static const char all_keys_yaml[] =
 	"  update_interval: 0\n  record_ring_size: 4194304\n"
 	"output: {flows: '-', alerts: /var/log/podtap/alerts.json}\n"
 	"redis:\n  enabled: off\n  url: unix:///run/redis.sock\n  prefix: p\n"
-	"stats.interval: 24h\n";
+	"stats.interval: 24h\n"
+	"networks:\n  internal: [10.0.0.0/8]\n  cluster:\n    - 10.244.0.0/16\n    - fd00:10:244::/56\n"
+	"  service: 10.96.0.0/12\n  node: [192.168.10.5, \"::1\", 0.0.0.0/0]\n"
+	"dpi: {enabled: off, max_packets: 1000, max_flows: 1024}\n"
+	"dns: {cache_size: 16777216, ttl_floor: 0, ttl_cap: 7d}\n"
+	"geo:\n  country_db: ''\n  asn_db: /srv/asn.mmdb\n  cache_size: 1024\n  reload_interval: 0\n";
 
 static const char *const all_keys_set[] = {
 	"sensor.name=edge-1", "log.level=DEBUG", "capture.workers=4", "capture.rx_descriptors=4096",
@@ -198,6 +223,11 @@ static const char *const all_keys_set[] = {
 	"flow.timeouts.icmp=1d", "flow.timeouts.other=2.5m", "flow.update_interval=0",
 	"flow.record_ring_size=4194304", "output.flows=-", "output.alerts=/var/log/podtap/alerts.json",
 	"redis.enabled=off", "redis.url=unix:///run/redis.sock", " redis.prefix = p ", "stats.interval=24h",
+	"networks.internal=10.0.0.0/8", "networks.cluster=[10.244.0.0/16, fd00:10:244::/56]",
+	"networks.service=10.96.0.0/12", "networks.node=192.168.10.5,::1 ,0.0.0.0/0", "dpi.enabled=off",
+	"dpi.max_packets=1000", "dpi.max_flows=1024", "dns.cache_size=16777216", "dns.ttl_floor=0",
+	"dns.ttl_cap=7d", "geo.country_db=", "geo.asn_db=/srv/asn.mmdb", "geo.cache_size=1024",
+	"geo.reload_interval=0",
 };
 
 static void check_all_keys(const struct pt_config *c)
@@ -235,6 +265,20 @@ static void check_all_keys(const struct pt_config *c)
 	assert_string_equal(c->redis.url, "unix:///run/redis.sock");
 	assert_string_equal(c->redis.prefix, "p");
 	assert_int_equal(c->stats.interval_ns, 86400 * SEC);
+	test_assert_cidrs(&c->networks.internal, "10.0.0.0/8");
+	test_assert_cidrs(&c->networks.cluster, "10.244.0.0/16 fd00:10:244::/56");
+	test_assert_cidrs(&c->networks.service, "10.96.0.0/12");
+	test_assert_cidrs(&c->networks.node, "192.168.10.5/32 ::1/128 0.0.0.0/0");
+	assert_false(c->dpi.enabled);
+	assert_int_equal(c->dpi.max_packets, 1000);
+	assert_int_equal(c->dpi.max_flows, 1024);
+	assert_int_equal(c->dns.cache_size, 16777216);
+	assert_int_equal(c->dns.ttl_floor_ns, 0);
+	assert_int_equal(c->dns.ttl_cap_ns, 7 * 86400 * SEC);
+	assert_string_equal(c->geo.country_db, "");
+	assert_string_equal(c->geo.asn_db, "/srv/asn.mmdb");
+	assert_int_equal(c->geo.cache_size, 1024);
+	assert_int_equal(c->geo.reload_interval_ns, 0);
 }
 
 static void test_every_key_yaml_and_set(void **state)
@@ -381,6 +425,7 @@ int main(void)
 		cmocka_unit_test(test_duration),
 		cmocka_unit_test(test_overrides_win),
 		TEST_CONFIG_ERROR_TESTS,
+		TEST_CONFIG_LIST_TESTS,
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

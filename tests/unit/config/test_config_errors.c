@@ -15,14 +15,7 @@
 #include "config_priv.h"
 #include "test_config.h"
 
-struct yaml_case {
-	const char *yaml;
-	unsigned int line;
-	const char *msg;        /* after "<file>:<line>: " */
-};
-
-/* Each case must fail with exactly "<file>:<line>: <msg>" and leave the configuration untouched. */
-static void run_yaml_cases(const struct yaml_case *cases, size_t n)
+void test_run_yaml_cases(const struct yaml_case *cases, size_t n)
 {
 	char err[PT_CONFIG_ERR_LEN], want[PT_CONFIG_ERR_LEN + 64], path[TEST_PATH_LEN];
 	struct pt_config c, before;
@@ -38,6 +31,25 @@ static void run_yaml_cases(const struct yaml_case *cases, size_t n)
 			fail_msg("for:\n%s\ngot:  %s\nwant: %s", cases[i].yaml, err, want);
 		assert_memory_equal(&c, &before, sizeof(c));
 	}
+}
+
+void test_run_set_cases(const struct set_case *cases, size_t n)
+{
+	char err[PT_CONFIG_ERR_LEN], want[PT_CONFIG_ERR_LEN + 64], q[72];
+	struct pt_config c, before;
+
+	pt_config_default(&c);
+	before = c;
+	for (size_t i = 0; i < n; i++) {
+		err[0] = '\0';
+		if (pt_config_set(&c, cases[i].set, err, sizeof(err)) != -EINVAL)
+			fail_msg("accepted: %s", cases[i].set);
+		/* The argument is quoted as in every message: cut to 60 characters. */
+		snprintf(want, sizeof(want), "--set %s: %s", pt_config_quote(cases[i].set, q, sizeof(q)), cases[i].msg);
+		if (strcmp(err, want) != 0)
+			fail_msg("got:  %s\nwant: %s", err, want);
+	}
+	assert_memory_equal(&c, &before, sizeof(c));
 }
 
 void test_yaml_errors(void **state)
@@ -92,7 +104,7 @@ void test_yaml_errors(void **state)
 	};
 
 	(void)state;
-	run_yaml_cases(cases, PT_ARRAY_LEN(cases));
+	test_run_yaml_cases(cases, PT_ARRAY_LEN(cases));
 }
 
 void test_yaml_range_errors(void **state)
@@ -139,14 +151,17 @@ void test_yaml_range_errors(void **state)
 		{ "decode:\n  vxlan_ports: [[1]]\n", 2, PORTS "a list inside the list" },
 		{ "decode:\n  vxlan_ports: [1, {a: 2}]\n", 2, PORTS "a mapping inside the list" },
 		{ "decode:\n  vxlan_ports: 1,,2\n", 2, PORTS "'1,,2'" },
-		{ "decode:\n  vxlan_ports:\n", 2, PORTS "''" },
+		{ "decode:\n  vxlan_ports:\n", 2, PORTS "an empty list" },
+		{ "decode:\n  vxlan_ports: ~\n", 2, PORTS "an empty list" },
+		{ "decode:\n  vxlan_ports: [1, \"2\\0\"]\n", 2, PORTS "a value containing a NUL byte inside the list" },
+		{ "decode:\n  vxlan_ports: [1, \"\"]\n", 2, PORTS "''" },
 	};
 #undef PORTS
 	struct pt_config c;
 	char err[PT_CONFIG_ERR_LEN], path[TEST_PATH_LEN], yaml[600];
 
 	(void)state;
-	run_yaml_cases(cases, PT_ARRAY_LEN(cases));
+	test_run_yaml_cases(cases, PT_ARRAY_LEN(cases));
 
 	/* The edges themselves are accepted. */
 	static const char edges[] =
@@ -314,6 +329,8 @@ static void check_result(int rc, const char *err, const char *path, const struct
 	assert_true(memchr(c->sensor.name, '\0', sizeof(c->sensor.name)) != NULL);
 	assert_true(memchr(c->redis.prefix, '\0', sizeof(c->redis.prefix)) != NULL);
 	assert_true(c->decode.n_vxlan_ports >= 1 && c->decode.n_vxlan_ports <= PT_CONFIG_MAX_PORTS);
+	assert_true(c->networks.internal.count <= PT_CONFIG_MAX_CIDRS);
+	assert_true(c->networks.cluster.count <= PT_CONFIG_MAX_CIDRS);
 }
 
 void test_prefixes_of_default_file(void **state)
