@@ -52,4 +52,20 @@ const char *pt_dnscache_lookup(struct pt_dnscache *cache, uint8_t ip_version, co
 /** Copy the counters. */
 void pt_dnscache_stats(const struct pt_dnscache *cache, struct pt_dnscache_stats *stats);
 
+/* ---- reading DNS responses ---------------------------------------------------------------------- */
+
+/** Called once per A/AAAA answer: the address, the question's name (lowercase, dotted) and the TTL. */
+typedef void (*pt_dns_answer_fn)(void *ctx, uint8_t ip_version, const uint8_t addr[16], const char *name,
+				 uint32_t ttl_s);
+
+/**
+ * Parse one DNS message (the UDP payload, or a TCP message without its length prefix). Only successful
+ * responses (QR set, RCODE 0) with exactly one question are read; CNAME chains are followed implicitly: every
+ * A/AAAA answer is reported under the question's name, which is what the client asked for.
+ * Never reads outside [msg, msg + len).
+ * @return the number of answers reported, or -1 for a message that is not such a response or is malformed
+ *         before its first A/AAAA answer.
+ */
+int pt_dns_parse_response(const uint8_t *msg, uint32_t len, pt_dns_answer_fn fn, void *ctx);
+
 #endif /* PT_DNSCACHE_H */

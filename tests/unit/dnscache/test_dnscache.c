@@ -136,6 +136,101 @@ static void test_long_name_truncated(void **state)
 	pt_dnscache_free(c);
 }
 
+/* ---- DNS response parsing --------------------------------------------------------------------------- */
+
+struct answers {
+	int n;
+	uint8_t ip_version[8];
+	uint8_t addr[8][16];
+	char name[8][PT_DNSCACHE_NAME_LEN];
+	uint32_t ttl[8];
+};
+
+static void collect(void *ctx, uint8_t ip_version, const uint8_t addr[16], const char *name, uint32_t ttl_s)
+{
+	struct answers *a = ctx;
+
+	if (a->n == 8)
+		return;
+	a->ip_version[a->n] = ip_version;
+	memcpy(a->addr[a->n], addr, 16);
+	snprintf(a->name[a->n], sizeof(a->name[0]), "%s", name);
+	a->ttl[a->n] = ttl_s;
+	a->n++;
+}
+
+/* www.Example.COM CNAME cdn.example.net (compressed), cdn A 203.0.113.7 TTL 300, AAAA 2001:db8::7 TTL 60. */
+static const uint8_t response[] = {
+	0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00, 0x00,
+	/* question at 12: www.Example.COM A IN */
+	3, 'w', 'w', 'w', 7, 'E', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'C', 'O', 'M', 0, 0x00, 0x01, 0x00, 0x01,
+	/* answer 1: pointer to 12, CNAME IN ttl 3600, rdata cdn.example.net */
+	0xC0, 12, 0x00, 0x05, 0x00, 0x01, 0x00, 0x00, 0x0E, 0x10, 0x00, 17,
+	3, 'c', 'd', 'n', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 3, 'n', 'e', 't', 0,
+	/* answer 2: pointer to the CNAME target (offset 45), A IN ttl 300 */
+	0xC0, 45, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x01, 0x2C, 0x00, 4, 203, 0, 113, 7,
+	/* answer 3: AAAA ttl 60 */
+	0xC0, 45, 0x00, 0x1C, 0x00, 0x01, 0x00, 0x00, 0x00, 0x3C, 0x00, 16,
+	0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7,
+};
+
+static void test_parse_response(void **state)
+{
+	struct answers a = { 0 };
+
+	(void)state;
+	assert_int_equal(pt_dns_parse_response(response, sizeof(response), collect, &a), 2);
+	assert_int_equal(a.n, 2);
+	assert_int_equal(a.ip_version[0], 4);
+	assert_memory_equal(a.addr[0], ((uint8_t[4]){ 203, 0, 113, 7 }), 4);
+	assert_string_equal(a.name[0], "www.example.com");    /* the question, lowercased */
+	assert_int_equal(a.ttl[0], 300);
+	assert_int_equal(a.ip_version[1], 6);
+	assert_int_equal(a.addr[1][15], 7);
+	assert_int_equal(a.ttl[1], 60);
+}
+
+static void test_parse_rejects(void **state)
+{
+	uint8_t msg[sizeof(response)];
+	struct answers a = { 0 };
+
+	(void)state;
+	memcpy(msg, response, sizeof(msg));
+	msg[2] &= 0x7F;                                       /* a query, not a response */
+	assert_int_equal(pt_dns_parse_response(msg, sizeof(msg), collect, &a), -1);
+	memcpy(msg, response, sizeof(msg));
+	msg[3] = 0x83;                                        /* NXDOMAIN */
+	assert_int_equal(pt_dns_parse_response(msg, sizeof(msg), collect, &a), -1);
+	memcpy(msg, response, sizeof(msg));
+	msg[45] = 0xC0;                                       /* the CNAME target (offset 45) points at itself, */
+	msg[46] = 45;                                         /* and answer 2's name points there: a loop */
+	assert_int_equal(pt_dns_parse_response(msg, sizeof(msg), collect, &a), -1);
+	assert_int_equal(a.n, 0);
+}
+
+static void test_parse_truncations_and_mutations(void **state)
+{
+	uint8_t msg[sizeof(response)];
+	struct answers a;
+	uint32_t seed = 1;
+
+	(void)state;
+	for (uint32_t len = 0; len < sizeof(response); len++) {
+		memset(&a, 0, sizeof(a));
+		assert_true(pt_dns_parse_response(response, len, collect, &a) <= 2);
+	}
+	for (int round = 0; round < 20000; round++) {
+		memcpy(msg, response, sizeof(msg));
+		for (int k = 0; k < 3; k++) {
+			seed = seed * 1103515245u + 12345u;
+			msg[(seed >> 8) % sizeof(msg)] = (uint8_t)(seed >> 20);
+		}
+		memset(&a, 0, sizeof(a));
+		assert_true(pt_dns_parse_response(msg, sizeof(msg), collect, &a) <= 3);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -144,6 +239,9 @@ int main(void)
 		cmocka_unit_test(test_v4_and_v6_are_distinct),
 		cmocka_unit_test(test_bounded_under_pressure),
 		cmocka_unit_test(test_long_name_truncated),
+		cmocka_unit_test(test_parse_response),
+		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_parse_truncations_and_mutations),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
