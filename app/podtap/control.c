@@ -58,15 +58,46 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 			return -EINVAL;
 		}
 	}
+	{
+		struct pt_dnscache_config dcfg = { .entries = cfg->dns.cache_size, .ttl_floor_ns = cfg->dns.ttl_floor_ns,
+						   .ttl_cap_ns = cfg->dns.ttl_cap_ns };
+
+		ctl->dns = pt_dnscache_create(&dcfg);
+		if (ctl->dns == NULL) {
+			snprintf(err, err_len, "out of memory for a DNS cache of %u entries (dns.cache_size)",
+				 cfg->dns.cache_size);
+			pt_output_redis_close(ctl->redis);
+			pt_output_file_close(ctl->flows_out);
+			pt_output_file_close(ctl->alerts_out);
+			pt_output_file_close(ctl->stats_out);
+			return -ENOMEM;
+		}
+	}
 	ctl->started_mono_ns = pt_time_mono_ns();
 	ctl->next_stats_mono_ns = cfg->stats.interval_ns ? ctl->started_mono_ns + cfg->stats.interval_ns : UINT64_MAX;
 	return 0;
+}
+
+/* Every worker's DNS answers go into the cache before any record is written, so that a flow's record
+ * finds the answer that preceded it whichever worker saw that answer. */
+static void control_learn_dns(struct pt_control *ctl)
+{
+	for (uint32_t i = 0; i < ctl->n_workers; i++) {
+		struct pt_spsc_ring *ring = ctl->workers[i].dns_answers;
+		const struct pt_dns_answer *a;
+
+		while ((a = pt_spsc_ring_peek(ring)) != NULL) {
+			pt_dnscache_insert(ctl->dns, a->ip_version, a->addr, a->name, a->ttl_s, a->ts_ns);
+			pt_spsc_ring_release(ring);
+		}
+	}
 }
 
 uint32_t pt_control_drain(struct pt_control *ctl)
 {
 	uint32_t written = 0;
 
+	control_learn_dns(ctl);
 	for (uint32_t i = 0; i < ctl->n_workers; i++) {
 		struct pt_spsc_ring *ring = ctl->workers[i].records;
 		const struct pt_flow_record *rec;
@@ -76,8 +107,15 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 				struct pt_json j;
 				int len;
 
+				struct pt_flow_context fctx = {
+					.observer_name = ctl->observer_name,
+					.destination_domain = pt_dnscache_lookup(ctl->dns, rec->flow.key.ip_version,
+										 pt_flow_resp_addr(&rec->flow),
+										 rec->flow.first_ns),
+				};
+
 				pt_json_init(&j, ctl->line, sizeof(ctl->line));
-				pt_output_format_flow(&j, rec, ctl->observer_name);
+				pt_output_format_flow(&j, rec, &fctx);
 				len = pt_json_finish(&j);
 				if (len > 0)
 					pt_output_file_write(ctl->flows_out, ctl->line, (size_t)len);
@@ -104,6 +142,7 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		c->fragments_unmatched += w->fragments_unmatched;
 		c->records_dropped += w->records_dropped;
 		c->clock_outliers += w->clock_outliers;
+		c->dns_answers_dropped += w->dns_answers_dropped;
 		pt_flow_table_stats(w->flows, &fs);
 		c->flows.created += fs.created;
 		c->flows.active += fs.active;
@@ -112,6 +151,8 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 	}
 	if (ctl->capture != NULL)
 		pt_capture_stats(ctl->capture, &c->capture);
+	if (ctl->dns != NULL)
+		pt_dnscache_stats(ctl->dns, &c->dns);
 }
 
 /* Say so, once per interval, when the sensor starts losing something; the counters carry the totals. */
@@ -207,6 +248,8 @@ int pt_control_fini(struct pt_control *ctl)
 		pt_log(PT_LOG_INFO, "sensor status in redis: HGETALL %s", pt_output_redis_key(ctl->redis));
 	pt_output_redis_close(ctl->redis);
 	ctl->redis = NULL;
+	pt_dnscache_free(ctl->dns);
+	ctl->dns = NULL;
 	ctl->flows_out = ctl->alerts_out = ctl->stats_out = NULL;
 	return rc;
 }

@@ -11,12 +11,23 @@
 #include "pt_capture.h"
 #include "pt_config.h"
 #include "pt_decode.h"
+#include "pt_dnscache.h"
 #include "pt_flow.h"
 #include "pt_identity.h"
 #include "pt_output.h"
 #include "pt_util.h"
 
 #define PT_MAX_WORKERS 128
+#define PT_DNS_ANSWER_RING_SIZE 4096
+
+/** One A/AAAA answer a worker saw, on its way to the sensor's DNS cache on the control side. */
+struct pt_dns_answer {
+	uint64_t ts_ns;
+	uint32_t ttl_s;
+	uint8_t ip_version;
+	uint8_t addr[16];
+	char name[PT_DNSCACHE_NAME_LEN];
+};
 
 /** Everything the command line decided, beside the configuration keys. */
 struct pt_options {
@@ -35,7 +46,9 @@ struct pt_worker {
 	struct pt_capture_queue *queue;
 	struct pt_flow_table *flows;
 	struct pt_frag_table *frags;
-	struct pt_spsc_ring *records;          /* worker -> control */
+	struct pt_spsc_ring *records;          /* worker -> control: flow records */
+	struct pt_spsc_ring *dns_answers;      /* worker -> control: struct pt_dns_answer */
+	uint64_t answer_ts_ns;                 /* time of the DNS response being parsed */
 	struct pt_decode_options decode_opt;
 	const struct pt_identity_networks *nets;   /* immutable, shared read-only */
 	bool advance_when_idle;                /* live capture: let time pass without packets */
@@ -54,6 +67,7 @@ struct pt_worker {
 	uint64_t fragments_unmatched;
 	uint64_t records_dropped;
 	uint64_t clock_outliers;               /* packets too far ahead of the clock to move it */
+	uint64_t dns_answers_dropped;          /* answers lost because the control side fell behind */
 
 	/* Written by the control side. */
 	_Atomic bool stop;
@@ -82,6 +96,7 @@ struct pt_control {
 	struct pt_output_file *alerts_out;
 	struct pt_output_file *stats_out;
 	struct pt_output_redis *redis;         /* sensor status; NULL with --no-redis */
+	struct pt_dnscache *dns;               /* IP -> name from every worker's DNS answers */
 	bool redis_published;                  /* the last status write succeeded */
 	uint64_t started_mono_ns;
 	uint64_t next_stats_mono_ns;

@@ -27,6 +27,32 @@ static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_even
 	pt_spsc_ring_commit(w->records);
 }
 
+static void worker_dns_answer(void *ctx, uint8_t ip_version, const uint8_t addr[16], const char *name, uint32_t ttl_s)
+{
+	struct pt_worker *w = ctx;
+	struct pt_dns_answer *a = pt_spsc_ring_reserve(w->dns_answers);
+
+	if (PT_UNLIKELY(a == NULL)) {
+		w->dns_answers_dropped++;
+		return;
+	}
+	a->ts_ns = w->answer_ts_ns;
+	a->ttl_s = ttl_s;
+	a->ip_version = ip_version;
+	memcpy(a->addr, addr, 16);
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	pt_spsc_ring_commit(w->dns_answers);
+}
+
+/* DNS responses teach the sensor which name an address has (destination.domain of later flows). */
+static void worker_learn_dns(struct pt_worker *w, const struct pt_capture_pkt *pkt, const struct pt_decoded *d)
+{
+	if (d->l4_proto != 17 || d->src_port != 53 || d->payload_len == 0 || (d->frag & PT_DECODE_FRAG_LATER))
+		return;
+	w->answer_ts_ns = pkt->ts_ns;
+	pt_dns_parse_response(pkt->data + d->payload_offset, d->payload_len, worker_dns_answer, w);
+}
+
 int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
 		   const struct pt_identity_networks *nets, bool advance_when_idle, char *err, size_t err_len)
 {
@@ -57,7 +83,8 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 	w->flows = pt_flow_table_create(&fcfg, worker_emit, w);
 	w->frags = pt_frag_table_create(cfg->decode.fragment_table_size);
 	w->records = pt_spsc_ring_create(cfg->flow.record_ring_size, sizeof(struct pt_flow_record));
-	if (w->flows == NULL || w->frags == NULL || w->records == NULL) {
+	w->dns_answers = pt_spsc_ring_create(PT_DNS_ANSWER_RING_SIZE, sizeof(struct pt_dns_answer));
+	if (w->flows == NULL || w->frags == NULL || w->records == NULL || w->dns_answers == NULL) {
 		snprintf(err, err_len, "worker %u: cannot allocate a flow table of %u flows (flow.max_flows) and its rings",
 			 index, cfg->flow.max_flows);
 		pt_worker_fini(w);
@@ -72,6 +99,8 @@ void pt_worker_fini(struct pt_worker *w)
 	pt_flow_table_free(w->flows);
 	pt_frag_table_free(w->frags);
 	pt_spsc_ring_free(w->records);
+	pt_spsc_ring_free(w->dns_answers);
+	w->dns_answers = NULL;
 	w->flows = NULL;
 	w->frags = NULL;
 	w->records = NULL;
@@ -123,6 +152,7 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 			w->fragments_unmatched++;
 			continue;
 		}
+		worker_learn_dns(w, &pkts[i], &decoded[kept]);
 		wire_lens[kept] = pkts[i].wire_len;
 		ts_ns[kept] = pkts[i].ts_ns;
 		kept++;

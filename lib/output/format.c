@@ -39,13 +39,15 @@ static void json_time(struct pt_json *j, const char *key, uint64_t ns)
 		pt_json_string(j, key, text);
 }
 
-static void format_endpoint(struct pt_json *j, const char *key, const struct pt_flow *f, int dir)
+static void format_endpoint(struct pt_json *j, const char *key, const struct pt_flow *f, int dir, const char *domain)
 {
 	char addr[PT_ADDR_TEXT_LEN];
 	int side = dir == 0 ? f->orig_side : !f->orig_side;
 
 	pt_json_begin_object(j, key);
 	pt_json_string(j, "ip", pt_addr_format(f->key.ip_version, f->key.addr[side], addr));
+	if (domain != NULL)
+		pt_json_string(j, "domain", domain);
 	if (proto_has_ports(f->key.proto))
 		pt_json_u64(j, "port", f->key.port[side]);
 	pt_json_u64(j, "packets", f->packets[dir]);
@@ -125,7 +127,7 @@ static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec)
 	pt_json_end_object(j);
 }
 
-void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, const char *observer_name)
+void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx)
 {
 	const struct pt_flow *f = &rec->flow;
 	bool final = rec->event != PT_FLOW_EVENT_UPDATE;
@@ -146,11 +148,11 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	json_time(j, "end", f->last_ns);
 	pt_json_u64(j, "duration", f->last_ns - f->first_ns);
 	pt_json_end_object(j);
-	format_endpoint(j, "source", f, 0);
-	format_endpoint(j, "destination", f, 1);
+	format_endpoint(j, "source", f, 0, NULL);
+	format_endpoint(j, "destination", f, 1, ctx->destination_domain);
 	format_network(j, rec);
 	pt_json_begin_object(j, "observer");
-	pt_json_string(j, "name", observer_name);
+	pt_json_string(j, "name", ctx->observer_name);
 	pt_json_string(j, "type", "sensor");
 	pt_json_string(j, "product", "podtap");
 	pt_json_end_object(j);
@@ -182,6 +184,15 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_end_object(j);
 	pt_json_u64(j, "fragments_unmatched", c->fragments_unmatched);
 	pt_json_u64(j, "clock_outliers", c->clock_outliers);
+	pt_json_begin_object(j, "dns_cache");
+	pt_json_u64(j, "answers_dropped", c->dns_answers_dropped);
+	pt_json_u64(j, "inserts", c->dns.inserts);
+	pt_json_u64(j, "refreshes", c->dns.refreshes);
+	pt_json_u64(j, "evictions", c->dns.evictions);
+	pt_json_u64(j, "lookups", c->dns.lookups);
+	pt_json_u64(j, "hits", c->dns.hits);
+	pt_json_u64(j, "expired", c->dns.expired);
+	pt_json_end_object(j);
 	pt_json_begin_object(j, "flows");
 	pt_json_u64(j, "created", c->flows.created);
 	pt_json_u64(j, "active", c->flows.active);

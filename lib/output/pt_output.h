@@ -9,6 +9,7 @@
 
 #include "pt_capture.h"
 #include "pt_decode.h"
+#include "pt_dnscache.h"
 #include "pt_flow.h"
 #include "pt_identity.h"
 
@@ -29,6 +30,8 @@ struct pt_output_counters {
 	uint64_t fragments_unmatched;              /* later fragments whose first fragment was not seen */
 	uint64_t records_dropped;                  /* flow records lost because a worker's ring was full */
 	uint64_t clock_outliers;                   /* packets whose time was too far ahead to move the clock */
+	uint64_t dns_answers_dropped;              /* DNS answers lost on their way to the sensor's cache */
+	struct pt_dnscache_stats dns;              /* the sensor's IP-to-name cache */
 	struct pt_flow_stats flows;
 	struct pt_capture_stats capture;
 };
@@ -56,11 +59,14 @@ void pt_json_bool(struct pt_json *j, const char *key, bool value);
 /** NUL-terminate. @return the length, or -ENOSPC if the buffer overflowed. */
 int pt_json_finish(struct pt_json *j);
 
-/**
- * Write one flow record as a single-line ECS JSON object (no newline) into @p j.
- * @param observer_name  the sensor name for observer.name.
- */
-void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, const char *observer_name);
+/** What the control side knows about a record beyond what the worker sent. */
+struct pt_flow_context {
+	const char *observer_name;        /* observer.name */
+	const char *destination_domain;   /* destination.domain from the sensor's DNS cache, or NULL */
+};
+
+/** Write one flow record as a single-line ECS JSON object (no newline) into @p j. */
+void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx);
 
 /** Write the counters as one JSON metric object (event.kind "metric", dataset "podtap.stats"). */
 void pt_output_format_counters(struct pt_json *j, const struct pt_output_counters *c, uint64_t now_ns,

@@ -96,12 +96,14 @@ static void make_tcp_record(struct pt_flow_record *rec)
 	rec->resp_scope = PT_SCOPE_EXTERNAL;
 }
 
-static const char *format(const struct pt_flow_record *rec, char *buf, size_t len)
+static const char *format(const struct pt_flow_record *rec, const char *domain, char *buf, size_t len)
 {
 	struct pt_json j;
 
+	struct pt_flow_context ctx = { .observer_name = "sensor-1", .destination_domain = domain };
+
 	pt_json_init(&j, buf, len);
-	pt_output_format_flow(&j, rec, "sensor-1");
+	pt_output_format_flow(&j, rec, &ctx);
 	assert_true(pt_json_finish(&j) > 0);
 	return buf;
 }
@@ -113,7 +115,7 @@ static void test_flow_record_fields(void **state)
 
 	(void)state;
 	make_tcp_record(&rec);
-	format(&rec, buf, sizeof(buf));
+	format(&rec, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"@timestamp\":\"2025-12-03T18:35:00.500000Z\""));
 	assert_non_null(strstr(buf, "\"type\":[\"connection\",\"end\"],\"action\":\"flow_end\""));
 	assert_non_null(strstr(buf, "\"duration\":500000000"));
@@ -125,6 +127,9 @@ static void test_flow_record_fields(void **state)
 	assert_non_null(strstr(buf, "\"conn_state\":\"SF\",\"history\":\"ShADadFf\",\"end_reason\":\"closed\""));
 	assert_null(strstr(buf, "tunnel"));
 	assert_null(strstr(buf, "icmp"));
+	assert_null(strstr(buf, "domain"));
+	format(&rec, "api.example.com", buf, sizeof(buf));
+	assert_non_null(strstr(buf, "\"destination\":{\"ip\":\"203.0.113.10\",\"domain\":\"api.example.com\",\"port\":443,"));
 }
 
 static void test_flow_record_orientation_and_update(void **state)
@@ -137,7 +142,7 @@ static void test_flow_record_orientation_and_update(void **state)
 	rec.flow.orig_side = 1;        /* the higher key side started it */
 	rec.event = PT_FLOW_EVENT_UPDATE;
 	rec.now_ns = 1764786960000000000ULL;
-	format(&rec, buf, sizeof(buf));
+	format(&rec, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"@timestamp\":\"2025-12-03T18:36:00.000000Z\""));
 	assert_non_null(strstr(buf, "\"action\":\"flow_update\""));
 	assert_non_null(strstr(buf, "[\"connection\",\"info\"]"));
@@ -163,7 +168,7 @@ static void test_flow_record_icmp_and_tunnel(void **state)
 	f->tunnel_ip_version = 4;
 	memcpy(f->tunnel_src, (uint8_t[]){ 192, 168, 0, 11 }, 4);
 	memcpy(f->tunnel_dst, (uint8_t[]){ 192, 168, 0, 12 }, 4);
-	format(&rec, buf, sizeof(buf));
+	format(&rec, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"source\":{\"ip\":\"10.244.1.10\",\"packets\""));
 	assert_non_null(strstr(buf, "\"transport\":\"icmp\""));
 	assert_non_null(strstr(buf, "\"icmp\":{\"type\":8,\"code\":0}"));
@@ -173,7 +178,7 @@ static void test_flow_record_icmp_and_tunnel(void **state)
 	/* A one-way type (port unreachable 3/3) reports its code. */
 	f->key.port[0] = 3;
 	f->key.port[1] = 3;
-	format(&rec, buf, sizeof(buf));
+	format(&rec, NULL, buf, sizeof(buf));
 	assert_non_null(strstr(buf, "\"icmp\":{\"type\":3,\"code\":3}"));
 }
 
