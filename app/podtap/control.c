@@ -25,10 +25,22 @@ static int control_open_sink(const char *path, const char *what, struct pt_outpu
 	return 0;
 }
 
+/* Which GeoIP databases the run uses: a missing or bad one is one warning, and records carry no such fields. */
+static void control_describe_geo(const struct pt_control *ctl)
+{
+	static const enum pt_geo_kind kinds[] = { PT_GEO_COUNTRY, PT_GEO_ASN };
+	const struct pt_geo_db *db = pt_geo_current(ctl->shared->geo);
+
+	for (size_t i = 0; i < PT_ARRAY_SIZE(kinds); i++)
+		pt_log(pt_geo_db_loaded(db, kinds[i]) ? PT_LOG_INFO : PT_LOG_WARN, "geo: %s", pt_geo_db_describe(db, kinds[i]));
+}
+
 int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const struct pt_options *opt,
-		    struct pt_worker *workers, uint32_t n_workers, struct pt_capture *capture, char *err, size_t err_len)
+		    struct pt_shared *shared, struct pt_worker *workers, uint32_t n_workers, struct pt_capture *capture,
+		    char *err, size_t err_len)
 {
 	memset(ctl, 0, sizeof(*ctl));
+	ctl->shared = shared;
 	ctl->workers = workers;
 	ctl->n_workers = n_workers;
 	ctl->capture = capture;
@@ -73,7 +85,9 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 			return -ENOMEM;
 		}
 	}
+	control_describe_geo(ctl);
 	ctl->started_mono_ns = pt_time_mono_ns();
+	ctl->next_geo_check_mono_ns = ctl->started_mono_ns + cfg->geo.reload_interval_ns;
 	ctl->next_stats_mono_ns = cfg->stats.interval_ns ? ctl->started_mono_ns + cfg->stats.interval_ns : UINT64_MAX;
 	return 0;
 }
@@ -200,9 +214,29 @@ static void control_publish_counters(struct pt_control *ctl)
 		ctl->redis_published = pt_output_redis_publish_status(ctl->redis, ctl->line, now) == 0;
 }
 
+/* A GeoIP database replaced on disk is opened and published to the workers; the old one goes once they moved on. */
+static void control_check_geo(struct pt_control *ctl, uint64_t now)
+{
+	char msg[PT_GEO_INFO_LEN];
+	int rc;
+
+	if (ctl->cfg->geo.reload_interval_ns == 0 || now < ctl->next_geo_check_mono_ns)
+		return;
+	ctl->next_geo_check_mono_ns = now + ctl->cfg->geo.reload_interval_ns;
+	msg[0] = '\0';
+	rc = pt_geo_reload_check(ctl->shared->geo, msg, sizeof(msg));
+	if (rc > 0)
+		pt_log(PT_LOG_INFO, "geo: %s", msg);
+	else if (rc < 0 && msg[0] != '\0')
+		pt_log(PT_LOG_WARN, "geo: %s", msg);
+}
+
 void pt_control_tick(struct pt_control *ctl)
 {
 	uint64_t now = pt_time_mono_ns();
+
+	control_check_geo(ctl, now);
+	pt_geo_reclaim(ctl->shared->geo);
 
 	if (now < ctl->next_stats_mono_ns)
 		return;

@@ -150,11 +150,39 @@ static int parse_command_line(int argc, char **argv, struct pt_config *cfg, stru
 	return 0;
 }
 
+static void shared_free(struct pt_shared *shared)
+{
+	pt_geo_published_free(shared->geo);
+	pt_identity_networks_free((struct pt_identity_networks *)shared->nets);
+	memset(shared, 0, sizeof(*shared));
+}
+
+/* The read-mostly tables: networks, and the GeoIP databases (the control side says which it loaded). */
+static int shared_create(const struct pt_config *cfg, struct pt_shared *shared)
+{
+	struct pt_geo_db *db;
+
+	memset(shared, 0, sizeof(*shared));
+	shared->nets = pt_identity_networks_create(cfg);
+	db = pt_geo_db_open(cfg->geo.country_db, cfg->geo.asn_db);
+	if (db != NULL) {
+		shared->geo = pt_geo_published_create(db, PT_MAX_WORKERS);
+		if (shared->geo == NULL)
+			pt_geo_db_free(db);
+	}
+	if (shared->nets == NULL || shared->geo == NULL) {
+		fprintf(stderr, "podtap: error: out of memory\n");
+		shared_free(shared);
+		return 1;
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct pt_config cfg;
 	struct pt_options opt;
-	struct pt_identity_networks *nets;
+	struct pt_shared shared;
 	enum pt_log_level level;
 	int rc;
 
@@ -178,15 +206,13 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	nets = pt_identity_networks_create(&cfg);
-	if (nets == NULL) {
-		fprintf(stderr, "podtap: error: out of memory\n");
-		return 1;
-	}
+	rc = shared_create(&cfg, &shared);
+	if (rc != 0)
+		return rc;
 	if (opt.pcap_file != NULL || opt.iface != NULL)
-		rc = pt_run_pcap(&cfg, &opt, nets, &stop_requested);
+		rc = pt_run_pcap(&cfg, &opt, &shared, &stop_requested);
 	else
-		rc = pt_run_dpdk(&cfg, &opt, nets, &stop_requested);
-	pt_identity_networks_free(nets);
+		rc = pt_run_dpdk(&cfg, &opt, &shared, &stop_requested);
+	shared_free(&shared);
 	return rc;
 }

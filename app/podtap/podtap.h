@@ -13,6 +13,7 @@
 #include "pt_decode.h"
 #include "pt_dnscache.h"
 #include "pt_flow.h"
+#include "pt_geo.h"
 #include "pt_identity.h"
 #include "pt_output.h"
 #include "pt_util.h"
@@ -27,6 +28,12 @@ struct pt_dns_answer {
 	uint8_t ip_version;
 	uint8_t addr[16];
 	char name[PT_DNSCACHE_NAME_LEN];
+};
+
+/** Read-mostly tables the control side builds (and, for GeoIP, republishes) and the workers read. */
+struct pt_shared {
+	const struct pt_identity_networks *nets;   /* immutable for the run */
+	struct pt_geo_published *geo;              /* RCU-published GeoIP/ASN databases */
 };
 
 /** Everything the command line decided, beside the configuration keys. */
@@ -50,7 +57,9 @@ struct pt_worker {
 	struct pt_spsc_ring *dns_answers;      /* worker -> control: struct pt_dns_answer */
 	uint64_t answer_ts_ns;                 /* time of the DNS response being parsed */
 	struct pt_decode_options decode_opt;
-	const struct pt_identity_networks *nets;   /* immutable, shared read-only */
+	struct pt_shared *shared;
+	struct pt_geo_cache *geo_cache;        /* this worker's GeoIP answers */
+	const struct pt_geo_db *geo_db;        /* the databases this burst reads (RCU reader section) */
 	bool advance_when_idle;                /* live capture: let time pass without packets */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
 	uint64_t clock_jump_candidate_ns;      /* a far-ahead packet time waiting for confirmation */
@@ -75,7 +84,7 @@ struct pt_worker {
 
 /** worker.c */
 int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
-		   const struct pt_identity_networks *nets, bool advance_when_idle, char *err, size_t err_len);
+		   struct pt_shared *shared, bool advance_when_idle, char *err, size_t err_len);
 void pt_worker_fini(struct pt_worker *w);
 /** One poll: a burst through decode and the flow table, then timer work. @return packets received. */
 uint32_t pt_worker_poll(struct pt_worker *w);
@@ -97,6 +106,8 @@ struct pt_control {
 	struct pt_output_file *stats_out;
 	struct pt_output_redis *redis;         /* sensor status; NULL with --no-redis */
 	struct pt_dnscache *dns;               /* IP -> name from every worker's DNS answers */
+	struct pt_shared *shared;
+	uint64_t next_geo_check_mono_ns;
 	bool redis_published;                  /* the last status write succeeded */
 	uint64_t started_mono_ns;
 	uint64_t next_stats_mono_ns;
@@ -107,7 +118,8 @@ struct pt_control {
 
 /** control.c */
 int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const struct pt_options *opt,
-		    struct pt_worker *workers, uint32_t n_workers, struct pt_capture *capture, char *err, size_t err_len);
+		    struct pt_shared *shared, struct pt_worker *workers, uint32_t n_workers, struct pt_capture *capture,
+		    char *err, size_t err_len);
 /** Write out records waiting in the rings. @return records written. */
 uint32_t pt_control_drain(struct pt_control *ctl);
 /** Periodic work: counters. */
@@ -119,9 +131,9 @@ int pt_control_fini(struct pt_control *ctl);
 void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c);
 
 /** runtime.c: the two run modes. Return the process exit status. */
-int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, const struct pt_identity_networks *nets,
+int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,
 		volatile sig_atomic_t *stop_signal);
-int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, const struct pt_identity_networks *nets,
+int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,
 		volatile sig_atomic_t *stop_signal);
 
 #endif /* PODTAP_APP_H */

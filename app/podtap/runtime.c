@@ -21,7 +21,7 @@ static void runtime_sleep_us(long us)
 }
 
 /* libpcap: the worker and the control side take turns on one thread. */
-int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, const struct pt_identity_networks *nets,
+int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,
 		volatile sig_atomic_t *stop_signal)
 {
 	char err[RUNTIME_ERR_LEN];
@@ -40,15 +40,16 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, const
 		pt_log(PT_LOG_ERR, "%s", err);
 		return live ? 1 : 2;          /* an unreadable -r file is a bad argument */
 	}
-	if (pt_worker_init(&worker, 0, cfg, pt_capture_get_queue(cap, 0), nets, live, err, sizeof(err)) != 0) {
+	if (pt_worker_init(&worker, 0, cfg, pt_capture_get_queue(cap, 0), shared, live, err, sizeof(err)) != 0) {
 		pt_log(PT_LOG_ERR, "%s", err);
 		goto close_capture;
 	}
-	if (pt_control_init(&ctl, cfg, opt, &worker, 1, cap, err, sizeof(err)) != 0) {
+	if (pt_control_init(&ctl, cfg, opt, shared, &worker, 1, cap, err, sizeof(err)) != 0) {
 		pt_log(PT_LOG_ERR, "%s", err);
 		goto free_worker;
 	}
 	pt_log(PT_LOG_INFO, "reading %s", pt_capture_describe(cap));
+	pt_geo_worker_online(shared->geo, 0);     /* this thread is worker 0 between its control turns */
 	while (!*stop_signal && !worker.source_ended) {
 		uint32_t got = pt_worker_poll(&worker);
 
@@ -64,6 +65,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, const
 		pt_control_drain(&ctl);
 	while (pt_control_drain(&ctl) > 0)
 		;
+	pt_geo_worker_offline(shared->geo, 0);
 	rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
 free_worker:
 	pt_worker_fini(&worker);
@@ -111,7 +113,7 @@ static void runtime_stop_workers(struct pt_control *ctl, struct pt_worker *worke
 }
 
 /* DPDK: one worker per lcore, run to completion; the main lcore only does control work. */
-int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, const struct pt_identity_networks *nets,
+int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,
 		volatile sig_atomic_t *stop_signal)
 {
 	char err[RUNTIME_ERR_LEN];
@@ -148,13 +150,13 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, const
 	}
 	for (n_ready = 0; n_ready < n_workers; n_ready++) {
 		/* Replays (--exit-idle) run on packet time alone, so they give the same records as -r. */
-		if (pt_worker_init(&workers[n_ready], n_ready, cfg, pt_capture_get_queue(cap, n_ready), nets,
+		if (pt_worker_init(&workers[n_ready], n_ready, cfg, pt_capture_get_queue(cap, n_ready), shared,
 				   opt->exit_idle_ns == 0, err, sizeof(err)) != 0) {
 			pt_log(PT_LOG_ERR, "%s", err);
 			goto free_workers;
 		}
 	}
-	if (pt_control_init(&ctl, cfg, opt, workers, n_workers, cap, err, sizeof(err)) != 0) {
+	if (pt_control_init(&ctl, cfg, opt, shared, workers, n_workers, cap, err, sizeof(err)) != 0) {
 		pt_log(PT_LOG_ERR, "%s", err);
 		goto free_workers;
 	}

@@ -10,6 +10,16 @@
 #define WORKER_MAX_CLOCK_STEP_NS (3600 * PT_NS_PER_SEC)
 #define WORKER_DRAIN_POLLS 1024     /* bursts a worker may still take after stop: its spread ring, at most */
 
+/* GeoIP and ASN for an external endpoint, once per record, through this worker's cache. */
+static void worker_geo(struct pt_worker *w, uint8_t scope, uint8_t ip_version, const uint8_t addr[16],
+		       struct pt_geo_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	if (pt_identity_scope_is_internal((enum pt_identity_scope)scope) || w->geo_db == NULL)
+		return;
+	pt_geo_cache_lookup(w->geo_cache, w->geo_db, ip_version, addr, res);
+}
+
 static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_event event, uint64_t now_ns)
 {
 	struct pt_worker *w = ctx;
@@ -22,8 +32,10 @@ static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_even
 	rec->flow = *flow;
 	rec->now_ns = now_ns;
 	rec->event = (uint8_t)event;
-	rec->orig_scope = (uint8_t)pt_identity_scope_of(w->nets, flow->key.ip_version, pt_flow_orig_addr(flow));
-	rec->resp_scope = (uint8_t)pt_identity_scope_of(w->nets, flow->key.ip_version, pt_flow_resp_addr(flow));
+	rec->orig_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_orig_addr(flow));
+	rec->resp_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_resp_addr(flow));
+	worker_geo(w, rec->orig_scope, flow->key.ip_version, pt_flow_orig_addr(flow), &rec->geo[0]);
+	worker_geo(w, rec->resp_scope, flow->key.ip_version, pt_flow_resp_addr(flow), &rec->geo[1]);
 	pt_spsc_ring_commit(w->records);
 }
 
@@ -54,14 +66,14 @@ static void worker_learn_dns(struct pt_worker *w, const struct pt_capture_pkt *p
 }
 
 int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
-		   const struct pt_identity_networks *nets, bool advance_when_idle, char *err, size_t err_len)
+		   struct pt_shared *shared, bool advance_when_idle, char *err, size_t err_len)
 {
 	struct pt_flow_config fcfg;
 
 	memset(w, 0, sizeof(*w));
 	w->index = index;
 	w->queue = queue;
-	w->nets = nets;
+	w->shared = shared;
 	w->advance_when_idle = advance_when_idle;
 	pt_decode_options_default(&w->decode_opt);
 	w->decode_opt.decapsulate = cfg->decode.decapsulate;
@@ -84,7 +96,8 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 	w->frags = pt_frag_table_create(cfg->decode.fragment_table_size);
 	w->records = pt_spsc_ring_create(cfg->flow.record_ring_size, sizeof(struct pt_flow_record));
 	w->dns_answers = pt_spsc_ring_create(PT_DNS_ANSWER_RING_SIZE, sizeof(struct pt_dns_answer));
-	if (w->flows == NULL || w->frags == NULL || w->records == NULL || w->dns_answers == NULL) {
+	w->geo_cache = pt_geo_cache_create(cfg->geo.cache_size);
+	if (w->flows == NULL || w->frags == NULL || w->records == NULL || w->dns_answers == NULL || w->geo_cache == NULL) {
 		snprintf(err, err_len, "worker %u: cannot allocate a flow table of %u flows (flow.max_flows) and its rings",
 			 index, cfg->flow.max_flows);
 		pt_worker_fini(w);
@@ -100,6 +113,8 @@ void pt_worker_fini(struct pt_worker *w)
 	pt_frag_table_free(w->frags);
 	pt_spsc_ring_free(w->records);
 	pt_spsc_ring_free(w->dns_answers);
+	pt_geo_cache_free(w->geo_cache);
+	w->geo_cache = NULL;
 	w->dns_answers = NULL;
 	w->flows = NULL;
 	w->frags = NULL;
@@ -160,7 +175,31 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 	return kept;
 }
 
+static uint32_t worker_poll_burst(struct pt_worker *w);
+
+/* Each poll is one RCU read-side section for the GeoIP databases: take the current ones, report quiescent after. */
+static void worker_read_begin(struct pt_worker *w)
+{
+	w->geo_db = pt_geo_current(w->shared->geo);
+}
+
+static void worker_read_end(struct pt_worker *w)
+{
+	w->geo_db = NULL;
+	pt_geo_quiescent(w->shared->geo, w->index);
+}
+
 uint32_t pt_worker_poll(struct pt_worker *w)
+{
+	uint32_t got;
+
+	worker_read_begin(w);
+	got = worker_poll_burst(w);
+	worker_read_end(w);
+	return got;
+}
+
+static uint32_t worker_poll_burst(struct pt_worker *w)
 {
 	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
 	struct pt_decoded decoded[PT_CAPTURE_BURST];
@@ -195,16 +234,21 @@ uint32_t pt_worker_poll(struct pt_worker *w)
 bool pt_worker_flush_step(struct pt_worker *w)
 {
 	uint32_t room = pt_spsc_ring_free_count(w->records);
+	bool empty;
 
 	if (room == 0)
 		return false;
-	return pt_flow_flush(w->flows, w->now_ns, room) == 0;
+	worker_read_begin(w);
+	empty = pt_flow_flush(w->flows, w->now_ns, room) == 0;
+	worker_read_end(w);
+	return empty;
 }
 
 int pt_worker_main(void *arg)
 {
 	struct pt_worker *w = arg;
 
+	pt_geo_worker_online(w->shared->geo, w->index);
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		if (pt_worker_poll(w) == 0 && w->source_ended)
 			break;
@@ -218,6 +262,7 @@ int pt_worker_main(void *arg)
 	atomic_store_explicit(&w->rx_stopped, true, memory_order_release);
 	while (!pt_worker_flush_step(w))
 		sched_yield();                 /* the control side is draining the ring */
+	pt_geo_worker_offline(w->shared->geo, w->index);
 	atomic_store_explicit(&w->finished, true, memory_order_release);
 	return 0;
 }

@@ -39,8 +39,31 @@ static void json_time(struct pt_json *j, const char *key, uint64_t ns)
 		pt_json_string(j, key, text);
 }
 
-static void format_endpoint(struct pt_json *j, const char *key, const struct pt_flow *f, int dir, const char *domain)
+/* ECS geo and as objects of one endpoint, with only what the databases gave. */
+static void format_geo(struct pt_json *j, const struct pt_geo_result *g)
 {
+	if (g->flags & PT_GEO_F_COUNTRY) {
+		pt_json_begin_object(j, "geo");
+		pt_json_string(j, "country_iso_code", g->country_iso_code);
+		pt_json_end_object(j);
+	}
+	if (g->flags & (PT_GEO_F_AS_NUMBER | PT_GEO_F_AS_ORG)) {
+		pt_json_begin_object(j, "as");
+		if (g->flags & PT_GEO_F_AS_NUMBER)
+			pt_json_u64(j, "number", g->as_number);
+		if (g->flags & PT_GEO_F_AS_ORG) {
+			pt_json_begin_object(j, "organization");
+			pt_json_string(j, "name", g->as_organization);
+			pt_json_end_object(j);
+		}
+		pt_json_end_object(j);
+	}
+}
+
+static void format_endpoint(struct pt_json *j, const char *key, const struct pt_flow_record *rec, int dir,
+			    const char *domain)
+{
+	const struct pt_flow *f = &rec->flow;
 	char addr[PT_ADDR_TEXT_LEN];
 	int side = dir == 0 ? f->orig_side : !f->orig_side;
 
@@ -52,6 +75,7 @@ static void format_endpoint(struct pt_json *j, const char *key, const struct pt_
 		pt_json_u64(j, "port", f->key.port[side]);
 	pt_json_u64(j, "packets", f->packets[dir]);
 	pt_json_u64(j, "bytes", f->bytes[dir]);
+	format_geo(j, &rec->geo[dir]);
 	pt_json_end_object(j);
 }
 
@@ -148,8 +172,8 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	json_time(j, "end", f->last_ns);
 	pt_json_u64(j, "duration", f->last_ns - f->first_ns);
 	pt_json_end_object(j);
-	format_endpoint(j, "source", f, 0, NULL);
-	format_endpoint(j, "destination", f, 1, ctx->destination_domain);
+	format_endpoint(j, "source", rec, 0, NULL);
+	format_endpoint(j, "destination", rec, 1, ctx->destination_domain);
 	format_network(j, rec);
 	pt_json_begin_object(j, "observer");
 	pt_json_string(j, "name", ctx->observer_name);

@@ -11,6 +11,7 @@
 #include "pt_decode.h"
 #include "pt_dnscache.h"
 #include "pt_flow.h"
+#include "pt_geo.h"
 #include "pt_identity.h"
 
 /** What a worker hands to the control side for each record: a snapshot of the flow and why. */
@@ -20,6 +21,7 @@ struct pt_flow_record {
 	uint8_t event;          /* enum pt_flow_event */
 	uint8_t orig_scope;     /* enum pt_identity_scope of the originator */
 	uint8_t resp_scope;     /* and of the responder */
+	struct pt_geo_result geo[2];   /* [0] originator, [1] responder: looked up for external sides only */
 };
 
 /** Every counter podtap reports, summed over workers. */
