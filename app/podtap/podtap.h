@@ -12,6 +12,7 @@
 #include "pt_config.h"
 #include "pt_decode.h"
 #include "pt_dnscache.h"
+#include "pt_dpi.h"
 #include "pt_flow.h"
 #include "pt_geo.h"
 #include "pt_identity.h"
@@ -59,6 +60,8 @@ struct pt_worker {
 	struct pt_decode_options decode_opt;
 	struct pt_shared *shared;
 	struct pt_geo_cache *geo_cache;        /* this worker's GeoIP answers */
+	struct pt_dpi *dpi;                    /* nDPI module and pools; NULL with dpi.enabled false */
+	struct pt_dpi_flow *dpi_flows;         /* per flow-table slot (pt_flow_table_index) */
 	const struct pt_geo_db *geo_db;        /* the databases this burst reads (RCU reader section) */
 	bool advance_when_idle;                /* live capture: let time pass without packets */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */

@@ -20,6 +20,28 @@ static void worker_geo(struct pt_worker *w, uint8_t scope, uint8_t ip_version, c
 	pt_geo_cache_lookup(w->geo_cache, w->geo_db, ip_version, addr, res);
 }
 
+/* The classification goes with every record; a final record ends it and gives its pool slots back. */
+static void worker_dpi_record(struct pt_worker *w, const struct pt_flow *flow, enum pt_flow_event event,
+			      struct pt_flow_record *rec)
+{
+	struct pt_dpi_flow *df;
+	const struct pt_dpi_result *res;
+
+	rec->has_dpi = false;
+	if (w->dpi == NULL)
+		return;
+	df = &w->dpi_flows[pt_flow_table_index(w->flows, flow)];
+	if (event != PT_FLOW_EVENT_UPDATE)
+		pt_dpi_flow_end(w->dpi, df);
+	res = pt_dpi_flow_result(w->dpi, df);
+	if (res != NULL) {
+		rec->dpi = *res;
+		rec->has_dpi = true;
+	}
+	if (event != PT_FLOW_EVENT_UPDATE)
+		pt_dpi_flow_release(w->dpi, df);
+}
+
 static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_event event, uint64_t now_ns)
 {
 	struct pt_worker *w = ctx;
@@ -32,6 +54,7 @@ static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_even
 	rec->flow = *flow;
 	rec->now_ns = now_ns;
 	rec->event = (uint8_t)event;
+	worker_dpi_record(w, flow, event, rec);
 	rec->orig_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_orig_addr(flow));
 	rec->resp_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_resp_addr(flow));
 	worker_geo(w, rec->orig_scope, flow->key.ip_version, pt_flow_orig_addr(flow), &rec->geo[0]);
@@ -97,6 +120,22 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 	w->records = pt_spsc_ring_create(cfg->flow.record_ring_size, sizeof(struct pt_flow_record));
 	w->dns_answers = pt_spsc_ring_create(PT_DNS_ANSWER_RING_SIZE, sizeof(struct pt_dns_answer));
 	w->geo_cache = pt_geo_cache_create(cfg->geo.cache_size);
+	if (cfg->dpi.enabled) {
+		struct pt_dpi_config dcfg;
+		char why[256] = "";
+
+		pt_dpi_config_default(&dcfg);
+		dcfg.max_states = cfg->dpi.max_flows;
+		dcfg.max_results = cfg->dpi.max_flows;
+		dcfg.max_packets = (uint16_t)cfg->dpi.max_packets;
+		w->dpi = pt_dpi_create(&dcfg, why, sizeof(why));
+		w->dpi_flows = pt_zalloc_aligned((size_t)cfg->flow.max_flows * sizeof(*w->dpi_flows));
+		if (w->dpi == NULL || w->dpi_flows == NULL) {
+			snprintf(err, err_len, "worker %u: cannot start DPI: %s", index, why[0] ? why : "out of memory");
+			pt_worker_fini(w);
+			return -ENOMEM;
+		}
+	}
 	if (w->flows == NULL || w->frags == NULL || w->records == NULL || w->dns_answers == NULL || w->geo_cache == NULL) {
 		snprintf(err, err_len, "worker %u: cannot allocate a flow table of %u flows (flow.max_flows) and its rings",
 			 index, cfg->flow.max_flows);
@@ -114,6 +153,10 @@ void pt_worker_fini(struct pt_worker *w)
 	pt_spsc_ring_free(w->records);
 	pt_spsc_ring_free(w->dns_answers);
 	pt_geo_cache_free(w->geo_cache);
+	pt_dpi_free(w->dpi);
+	pt_free_aligned(w->dpi_flows);
+	w->dpi = NULL;
+	w->dpi_flows = NULL;
 	w->geo_cache = NULL;
 	w->dns_answers = NULL;
 	w->flows = NULL;
@@ -146,7 +189,7 @@ static void worker_advance_clock(struct pt_worker *w, uint64_t ts)
 
 /* Decode a burst in place; keep the usable packets, count the rest by reason. */
 static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture_pkt *pkts, uint32_t n,
-				    struct pt_decoded *decoded, uint32_t *wire_lens, uint64_t *ts_ns)
+				    struct pt_decoded *decoded, const uint8_t **frames, uint32_t *wire_lens, uint64_t *ts_ns)
 {
 	uint32_t kept = 0;
 
@@ -168,6 +211,7 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 			continue;
 		}
 		worker_learn_dns(w, &pkts[i], &decoded[kept]);
+		frames[kept] = pkts[i].data;
 		wire_lens[kept] = pkts[i].wire_len;
 		ts_ns[kept] = pkts[i].ts_ns;
 		kept++;
@@ -176,6 +220,23 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 }
 
 static uint32_t worker_poll_burst(struct pt_worker *w);
+
+/* The first packets of each flow go to nDPI until it is done with the flow; the rest cost one load. */
+static void worker_dpi_burst(struct pt_worker *w, const struct pt_decoded *decoded, const uint8_t *const *frames,
+			     const uint64_t *ts_ns, struct pt_flow *const *flows, uint32_t n)
+{
+	if (w->dpi == NULL)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		struct pt_dpi_flow *df;
+
+		if (flows[i] == NULL)
+			continue;        /* its flow was evicted later in this burst */
+		df = &w->dpi_flows[pt_flow_table_index(w->flows, flows[i])];
+		if (pt_dpi_flow_wants(df))
+			pt_dpi_packet_decoded(w->dpi, df, frames[i], &decoded[i], ts_ns[i]);
+	}
+}
 
 /* Each poll is one RCU read-side section for the GeoIP databases: take the current ones, report quiescent after. */
 static void worker_read_begin(struct pt_worker *w)
@@ -203,15 +264,19 @@ static uint32_t worker_poll_burst(struct pt_worker *w)
 {
 	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
 	struct pt_decoded decoded[PT_CAPTURE_BURST];
+	const uint8_t *frames[PT_CAPTURE_BURST];
+	struct pt_flow *flows[PT_CAPTURE_BURST];
 	uint32_t wire_lens[PT_CAPTURE_BURST];
 	uint64_t ts_ns[PT_CAPTURE_BURST];
 	int n = w->source_ended ? -ENODATA : pt_capture_rx_burst(w->queue, pkts, PT_CAPTURE_BURST);
 
 	if (n > 0) {
-		uint32_t kept = worker_decode_burst(w, pkts, (uint32_t)n, decoded, wire_lens, ts_ns);
+		uint32_t kept = worker_decode_burst(w, pkts, (uint32_t)n, decoded, frames, wire_lens, ts_ns);
 
-		if (kept > 0)
-			pt_flow_update_burst(w->flows, decoded, wire_lens, ts_ns, NULL, kept);
+		if (kept > 0) {
+			pt_flow_update_burst(w->flows, decoded, wire_lens, ts_ns, flows, kept);
+			worker_dpi_burst(w, decoded, frames, ts_ns, flows, kept);
+		}
 		pt_capture_release(w->queue);
 		w->idle_base_mono_ns = pt_time_mono_ns();
 		atomic_store_explicit(&w->last_packet_mono_ns, w->idle_base_mono_ns, memory_order_relaxed);

@@ -51,7 +51,7 @@ const struct pt_config_key pt_config_schema[] = {
 	DURATION("flow.timeouts.icmp", flow.timeout_icmp_ns, SEC, DAY, false, "30s"),
 	DURATION("flow.timeouts.other", flow.timeout_other_ns, SEC, DAY, false, "60s"),
 	DURATION("flow.update_interval", flow.update_interval_ns, SEC, DAY, true, "60s"),
-	UINT("flow.record_ring_size", flow.record_ring_size, 1024, 4194304, "65536"),
+	UINT("flow.record_ring_size", flow.record_ring_size, 1024, 4194304, "16384"),
 
 	CIDRS("networks.internal", networks.internal, "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, "
 	      "169.254.0.0/16, 127.0.0.0/8, 224.0.0.0/4, 255.255.255.255/32, fc00::/7, fe80::/10, ::1/128, ff00::/8"),
@@ -61,7 +61,7 @@ const struct pt_config_key pt_config_schema[] = {
 
 	BOOL("dpi.enabled", dpi.enabled, "true"),
 	UINT("dpi.max_packets", dpi.max_packets, 1, 1000, "32"),
-	UINT("dpi.max_flows", dpi.max_flows, 1024, 4194304, "65536"),
+	UINT("dpi.max_flows", dpi.max_flows, 1024, 4194304, "16384"),
 
 	UINT("dns.cache_size", dns.cache_size, 1024, 16777216, "65536"),
 	DURATION("dns.ttl_floor", dns.ttl_floor_ns, 0, HOUR, false, "30s"),

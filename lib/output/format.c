@@ -1,9 +1,39 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* format.c - ECS JSON for flow records and for the counter metrics; field meanings are in docs/flow-records.md. */
 #include <stdio.h>
+#include <string.h>
 
 #include "pt_output.h"
 #include "pt_util.h"
+
+/* DPI fields arrive as walk steps that map one-to-one onto the JSON writer. */
+static void dpi_to_json(void *ctx, const struct pt_dpi_walk_item *item)
+{
+	struct pt_json *j = ctx;
+
+	switch (item->event) {
+	case PT_DPI_WALK_BEGIN_OBJECT: pt_json_begin_object(j, item->key); break;
+	case PT_DPI_WALK_END_OBJECT: pt_json_end_object(j); break;
+	case PT_DPI_WALK_BEGIN_ARRAY: pt_json_begin_array(j, item->key); break;
+	case PT_DPI_WALK_END_ARRAY: pt_json_end_array(j); break;
+	case PT_DPI_WALK_STRING: pt_json_string(j, item->key, item->str); break;
+	case PT_DPI_WALK_U64: pt_json_u64(j, item->key, item->num); break;
+	case PT_DPI_WALK_TIME: {
+		char text[40];
+
+		if (pt_time_format_rfc3339(item->num, text, sizeof(text)) > 0)
+			pt_json_string(j, item->key, text);
+		break;
+	}
+	}
+}
+
+/* The members a classification adds to one of the record's objects, or a whole object of its own. */
+static void format_dpi(struct pt_json *j, const struct pt_flow_record *rec, const char *object, unsigned flags)
+{
+	if (rec->has_dpi)
+		pt_dpi_result_walk(&rec->dpi, object, flags, dpi_to_json, j);
+}
 
 static const char *transport_name(uint8_t proto)
 {
@@ -97,6 +127,7 @@ static void format_network(struct pt_json *j, const struct pt_flow_record *rec)
 	pt_json_string(j, "community_id", pt_flow_community_id(f, 0, text));
 	pt_json_u64(j, "packets", f->packets[0] + f->packets[1]);
 	pt_json_u64(j, "bytes", f->bytes[0] + f->bytes[1]);
+	format_dpi(j, rec, "network", 0);
 	if (f->vlan_count > 0) {
 		pt_json_begin_object(j, "vlan");
 		snprintf(text, sizeof(text), "%u", f->vlan_ids[0]);
@@ -148,6 +179,7 @@ static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec)
 		pt_json_u64(j, "code", counterpart >= 0 ? 0 : pt_flow_resp_port(f));
 		pt_json_end_object(j);
 	}
+	format_dpi(j, rec, "podtap", 0);
 	pt_json_end_object(j);
 }
 
@@ -175,6 +207,10 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	format_endpoint(j, "source", rec, 0, NULL);
 	format_endpoint(j, "destination", rec, 1, ctx->destination_domain);
 	format_network(j, rec);
+	for (const char *const *obj = pt_dpi_walk_objects; *obj != NULL; obj++) {
+		if (strcmp(*obj, "network") != 0 && strcmp(*obj, "podtap") != 0)
+			format_dpi(j, rec, *obj, PT_DPI_WALK_WRAP);
+	}
 	pt_json_begin_object(j, "observer");
 	pt_json_string(j, "name", ctx->observer_name);
 	pt_json_string(j, "type", "sensor");
@@ -208,6 +244,19 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_end_object(j);
 	pt_json_u64(j, "fragments_unmatched", c->fragments_unmatched);
 	pt_json_u64(j, "clock_outliers", c->clock_outliers);
+	pt_json_begin_object(j, "dpi");
+	pt_json_u64(j, "flows_started", c->dpi.flows_started);
+	pt_json_u64(j, "flows_classified", c->dpi.flows_classified);
+	pt_json_u64(j, "flows_given_up", c->dpi.flows_given_up);
+	pt_json_u64(j, "flows_guessed", c->dpi.flows_guessed);
+	pt_json_u64(j, "flows_capped", c->dpi.flows_capped);
+	pt_json_u64(j, "flows_ended_in_dpi", c->dpi.flows_ended_in_dpi);
+	pt_json_u64(j, "pool_exhausted", c->dpi.pool_exhausted);
+	pt_json_u64(j, "results_exhausted", c->dpi.results_exhausted);
+	pt_json_u64(j, "packets_inspected", c->dpi.packets_inspected);
+	pt_json_u64(j, "states_in_use", c->dpi.states_in_use);
+	pt_json_u64(j, "results_in_use", c->dpi.results_in_use);
+	pt_json_end_object(j);
 	pt_json_begin_object(j, "dns_cache");
 	pt_json_u64(j, "answers_dropped", c->dns_answers_dropped);
 	pt_json_u64(j, "inserts", c->dns.inserts);

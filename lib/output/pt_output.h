@@ -10,6 +10,7 @@
 #include "pt_capture.h"
 #include "pt_decode.h"
 #include "pt_dnscache.h"
+#include "pt_dpi.h"
 #include "pt_flow.h"
 #include "pt_geo.h"
 #include "pt_identity.h"
@@ -22,6 +23,8 @@ struct pt_flow_record {
 	uint8_t orig_scope;     /* enum pt_identity_scope of the originator */
 	uint8_t resp_scope;     /* and of the responder */
 	struct pt_geo_result geo[2];   /* [0] originator, [1] responder: looked up for external sides only */
+	bool has_dpi;                  /* dpi holds the flow's classification */
+	struct pt_dpi_result dpi;
 };
 
 /** Every counter podtap reports, summed over workers. */
@@ -34,6 +37,7 @@ struct pt_output_counters {
 	uint64_t clock_outliers;                   /* packets whose time was too far ahead to move the clock */
 	uint64_t dns_answers_dropped;              /* DNS answers lost on their way to the sensor's cache */
 	struct pt_dnscache_stats dns;              /* the sensor's IP-to-name cache */
+	struct pt_dpi_stats dpi;                   /* classification, summed over workers */
 	struct pt_flow_stats flows;
 	struct pt_capture_stats capture;
 };

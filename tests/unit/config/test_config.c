@@ -101,7 +101,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.flow.timeout_icmp_ns, 30 * SEC);
 	assert_int_equal(c.flow.timeout_other_ns, 60 * SEC);
 	assert_int_equal(c.flow.update_interval_ns, 60 * SEC);
-	assert_int_equal(c.flow.record_ring_size, 65536);
+	assert_int_equal(c.flow.record_ring_size, 16384);
 	assert_string_equal(c.output.flows, "");
 	assert_string_equal(c.output.alerts, "");
 	assert_true(c.redis.enabled);
@@ -115,7 +115,7 @@ static void test_defaults(void **state)
 	test_assert_cidrs(&c.networks.node, "");
 	assert_true(c.dpi.enabled);
 	assert_int_equal(c.dpi.max_packets, 32);
-	assert_int_equal(c.dpi.max_flows, 65536);
+	assert_int_equal(c.dpi.max_flows, 16384);
 	assert_int_equal(c.dns.cache_size, 65536);
 	assert_int_equal(c.dns.ttl_floor_ns, 30 * SEC);
 	assert_int_equal(c.dns.ttl_cap_ns, 3600 * SEC);
