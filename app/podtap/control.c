@@ -31,8 +31,14 @@ static void control_describe_geo(const struct pt_control *ctl)
 	static const enum pt_geo_kind kinds[] = { PT_GEO_COUNTRY, PT_GEO_ASN };
 	const struct pt_geo_db *db = pt_geo_current(ctl->shared->geo);
 
-	for (size_t i = 0; i < PT_ARRAY_SIZE(kinds); i++)
-		pt_log(pt_geo_db_loaded(db, kinds[i]) ? PT_LOG_INFO : PT_LOG_WARN, "geo: %s", pt_geo_db_describe(db, kinds[i]));
+	for (size_t i = 0; i < PT_ARRAY_SIZE(kinds); i++) {
+		const char *desc = pt_geo_db_describe(db, kinds[i]);
+
+		if (desc == NULL)
+			pt_log(PT_LOG_INFO, "geo: no %s database configured", kinds[i] == PT_GEO_COUNTRY ? "country" : "ASN");
+		else
+			pt_log(pt_geo_db_loaded(db, kinds[i]) ? PT_LOG_INFO : PT_LOG_WARN, "geo: %s", desc);
+	}
 }
 
 int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const struct pt_options *opt,
@@ -157,6 +163,15 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		c->records_dropped += w->records_dropped;
 		c->clock_outliers += w->clock_outliers;
 		c->dns_answers_dropped += w->dns_answers_dropped;
+		if (w->geo_cache != NULL) {
+			struct pt_geo_cache_stats gs;
+
+			pt_geo_cache_stats(w->geo_cache, &gs);
+			c->geo.lookups += gs.lookups;
+			c->geo.hits += gs.hits;
+			c->geo.misses += gs.misses;
+			c->geo.errors += gs.errors;
+		}
 		pt_flow_table_stats(w->flows, &fs);
 		if (w->dpi != NULL) {
 			struct pt_dpi_stats ds;
@@ -171,6 +186,7 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 			c->dpi.pool_exhausted += ds.pool_exhausted;
 			c->dpi.results_exhausted += ds.results_exhausted;
 			c->dpi.packets_inspected += ds.packets_inspected;
+			c->dpi.packets_mismatched += ds.packets_mismatched;
 			c->dpi.states_in_use += ds.states_in_use;
 			c->dpi.results_in_use += ds.results_in_use;
 		}

@@ -63,6 +63,7 @@ struct pt_worker {
 	struct pt_dpi *dpi;                    /* nDPI module and pools; NULL with dpi.enabled false */
 	struct pt_dpi_flow *dpi_flows;         /* per flow-table slot (pt_flow_table_index) */
 	const struct pt_geo_db *geo_db;        /* the databases this burst reads (RCU reader section) */
+	bool geo_online;                       /* registered as an RCU reader of the GeoIP databases */
 	bool advance_when_idle;                /* live capture: let time pass without packets */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
 	uint64_t clock_jump_candidate_ns;      /* a far-ahead packet time waiting for confirmation */
@@ -93,6 +94,9 @@ void pt_worker_fini(struct pt_worker *w);
 uint32_t pt_worker_poll(struct pt_worker *w);
 /** Flush flows into the ring while it has room. @return true once the table is empty. */
 bool pt_worker_flush_step(struct pt_worker *w);
+/** Register (unregister) the calling thread as worker w's RCU reader of the GeoIP databases. */
+void pt_worker_geo_online(struct pt_worker *w);
+void pt_worker_geo_offline(struct pt_worker *w);
 /** The loop a worker lcore runs until told to stop; then it flushes. */
 int pt_worker_main(void *arg);
 

@@ -49,6 +49,9 @@ static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_even
 
 	if (PT_UNLIKELY(rec == NULL)) {
 		w->records_dropped++;
+		/* The slot is reused at once: its DPI handle must not outlive the flow with the record. */
+		if (event != PT_FLOW_EVENT_UPDATE && w->dpi != NULL)
+			pt_dpi_flow_release(w->dpi, &w->dpi_flows[pt_flow_table_index(w->flows, flow)]);
 		return;
 	}
 	rec->flow = *flow;
@@ -79,13 +82,19 @@ static void worker_dns_answer(void *ctx, uint8_t ip_version, const uint8_t addr[
 	pt_spsc_ring_commit(w->dns_answers);
 }
 
-/* DNS responses teach the sensor which name an address has (destination.domain of later flows). */
-static void worker_learn_dns(struct pt_worker *w, const struct pt_capture_pkt *pkt, const struct pt_decoded *d)
+/*
+ * DNS responses teach the sensor which name an address has (destination.domain of later flows). Only a
+ * response to a query this sensor saw counts (its flow was opened by the client, towards port 53), so an
+ * unsolicited packet from port 53 cannot rename addresses. TCP DNS, mDNS and DoT are not read.
+ */
+static void worker_learn_dns(struct pt_worker *w, const uint8_t *frame, const struct pt_decoded *d, uint64_t ts_ns,
+			     const struct pt_flow *flow)
 {
-	if (d->l4_proto != 17 || d->src_port != 53 || d->payload_len == 0 || (d->frag & PT_DECODE_FRAG_LATER))
+	if (d->l4_proto != 17 || d->src_port != 53 || d->payload_len == 0 || (d->frag & PT_DECODE_FRAG_LATER) ||
+	    flow == NULL || pt_flow_resp_port(flow) != 53 || flow->packets[0] == 0)
 		return;
-	w->answer_ts_ns = pkt->ts_ns;
-	pt_dns_parse_response(pkt->data + d->payload_offset, d->payload_len, worker_dns_answer, w);
+	w->answer_ts_ns = ts_ns;
+	pt_dns_parse_response(frame + d->payload_offset, d->payload_len, worker_dns_answer, w);
 }
 
 int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
@@ -210,7 +219,6 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 			w->fragments_unmatched++;
 			continue;
 		}
-		worker_learn_dns(w, &pkts[i], &decoded[kept]);
 		frames[kept] = pkts[i].data;
 		wire_lens[kept] = pkts[i].wire_len;
 		ts_ns[kept] = pkts[i].ts_ns;
@@ -241,13 +249,28 @@ static void worker_dpi_burst(struct pt_worker *w, const struct pt_decoded *decod
 /* Each poll is one RCU read-side section for the GeoIP databases: take the current ones, report quiescent after. */
 static void worker_read_begin(struct pt_worker *w)
 {
-	w->geo_db = pt_geo_current(w->shared->geo);
+	w->geo_db = w->geo_online ? pt_geo_current(w->shared->geo) : NULL;
 }
 
 static void worker_read_end(struct pt_worker *w)
 {
 	w->geo_db = NULL;
-	pt_geo_quiescent(w->shared->geo, w->index);
+	if (w->geo_online)
+		pt_geo_quiescent(w->shared->geo, w->index);
+}
+
+void pt_worker_geo_online(struct pt_worker *w)
+{
+	w->geo_online = pt_geo_worker_online(w->shared->geo, w->index) == 0;
+	if (!w->geo_online)
+		pt_log(PT_LOG_ERR, "worker %u: cannot register for GeoIP updates; its records carry no geo fields", w->index);
+}
+
+void pt_worker_geo_offline(struct pt_worker *w)
+{
+	if (w->geo_online)
+		pt_geo_worker_offline(w->shared->geo, w->index);
+	w->geo_online = false;
 }
 
 uint32_t pt_worker_poll(struct pt_worker *w)
@@ -275,6 +298,8 @@ static uint32_t worker_poll_burst(struct pt_worker *w)
 
 		if (kept > 0) {
 			pt_flow_update_burst(w->flows, decoded, wire_lens, ts_ns, flows, kept);
+			for (uint32_t i = 0; i < kept; i++)
+				worker_learn_dns(w, frames[i], &decoded[i], ts_ns[i], flows[i]);
 			worker_dpi_burst(w, decoded, frames, ts_ns, flows, kept);
 		}
 		pt_capture_release(w->queue);
@@ -313,7 +338,7 @@ int pt_worker_main(void *arg)
 {
 	struct pt_worker *w = arg;
 
-	pt_geo_worker_online(w->shared->geo, w->index);
+	pt_worker_geo_online(w);
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		if (pt_worker_poll(w) == 0 && w->source_ended)
 			break;
@@ -327,7 +352,7 @@ int pt_worker_main(void *arg)
 	atomic_store_explicit(&w->rx_stopped, true, memory_order_release);
 	while (!pt_worker_flush_step(w))
 		sched_yield();                 /* the control side is draining the ring */
-	pt_geo_worker_offline(w->shared->geo, w->index);
+	pt_worker_geo_offline(w);
 	atomic_store_explicit(&w->finished, true, memory_order_release);
 	return 0;
 }

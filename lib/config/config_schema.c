@@ -54,7 +54,8 @@ const struct pt_config_key pt_config_schema[] = {
 	UINT("flow.record_ring_size", flow.record_ring_size, 1024, 4194304, "16384"),
 
 	CIDRS("networks.internal", networks.internal, "10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16, 100.64.0.0/10, "
-	      "169.254.0.0/16, 127.0.0.0/8, 224.0.0.0/4, 255.255.255.255/32, fc00::/7, fe80::/10, ::1/128, ff00::/8"),
+	      "169.254.0.0/16, 127.0.0.0/8, 0.0.0.0/8, 224.0.0.0/4, 255.255.255.255/32, fc00::/7, fe80::/10, ::1/128, ::/128, "
+	      "ff00::/8"),
 	CIDRS("networks.cluster", networks.cluster, ""),
 	CIDRS("networks.service", networks.service, ""),
 	CIDRS("networks.node", networks.node, ""),

@@ -10,6 +10,7 @@
 
 struct dnscache_entry {
 	uint64_t expires_ns;      /* 0 = empty */
+	uint64_t seen_ns;         /* when the answer giving this name was seen */
 	uint8_t addr[16];
 	uint8_t ip_version;
 	char name[PT_DNSCACHE_NAME_LEN];
@@ -100,6 +101,7 @@ void pt_dnscache_insert(struct pt_dnscache *c, uint8_t ip_version, const uint8_t
 	c->stats.inserts++;
 store:
 	victim->expires_ns = now_ns + keep;
+	victim->seen_ns = now_ns;
 	victim->ip_version = ip_version;
 	memcpy(victim->addr, addr, 16);
 	if (len >= PT_DNSCACHE_NAME_LEN) {
@@ -122,6 +124,8 @@ const char *pt_dnscache_lookup(struct pt_dnscache *c, uint8_t ip_version, const 
 			c->stats.expired++;
 			return NULL;
 		}
+		if (set[w].seen_ns > at_ns)
+			return NULL;             /* named only after that time: not what the flow used */
 		c->stats.hits++;
 		return set[w].name;
 	}

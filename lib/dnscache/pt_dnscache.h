@@ -44,7 +44,8 @@ void pt_dnscache_insert(struct pt_dnscache *cache, uint8_t ip_version, const uin
 			uint32_t ttl_s, uint64_t now_ns);
 
 /**
- * The name @p addr had at packet time @p at_ns, or NULL when no unexpired answer named it.
+ * The name @p addr had at packet time @p at_ns, or NULL when no answer seen at or before @p at_ns and still
+ * unexpired then named it (a newer answer replaces the name; a flow that started before it gets none).
  * The pointer is valid until the next insert.
  */
 const char *pt_dnscache_lookup(struct pt_dnscache *cache, uint8_t ip_version, const uint8_t addr[16], uint64_t at_ns);

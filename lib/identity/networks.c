@@ -70,6 +70,15 @@ void pt_identity_networks_free(struct pt_identity_networks *nets)
 enum pt_identity_scope pt_identity_scope_of(const struct pt_identity_networks *nets, uint8_t ip_version,
 					    const uint8_t addr[16])
 {
+	static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	uint8_t v4[16] = { 0 };
+
+	/* ::ffff:a.b.c.d is a.b.c.d, as lib/geo sees it too. */
+	if (ip_version == 6 && memcmp(addr, v4_mapped, sizeof(v4_mapped)) == 0) {
+		memcpy(v4, addr + 12, 4);
+		addr = v4;
+		ip_version = 4;
+	}
 	for (uint32_t i = 0; i < nets->count; i++) {
 		const struct network_entry *e = &nets->entry[i];
 		unsigned bytes = (e->prefix_len + 7u) / 8u;

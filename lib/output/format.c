@@ -254,6 +254,7 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_u64(j, "pool_exhausted", c->dpi.pool_exhausted);
 	pt_json_u64(j, "results_exhausted", c->dpi.results_exhausted);
 	pt_json_u64(j, "packets_inspected", c->dpi.packets_inspected);
+	pt_json_u64(j, "packets_mismatched", c->dpi.packets_mismatched);
 	pt_json_u64(j, "states_in_use", c->dpi.states_in_use);
 	pt_json_u64(j, "results_in_use", c->dpi.results_in_use);
 	pt_json_end_object(j);
@@ -265,6 +266,13 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_u64(j, "lookups", c->dns.lookups);
 	pt_json_u64(j, "hits", c->dns.hits);
 	pt_json_u64(j, "expired", c->dns.expired);
+	pt_json_u64(j, "names_truncated", c->dns.names_truncated);
+	pt_json_end_object(j);
+	pt_json_begin_object(j, "geo_cache");
+	pt_json_u64(j, "lookups", c->geo.lookups);
+	pt_json_u64(j, "hits", c->geo.hits);
+	pt_json_u64(j, "misses", c->geo.misses);
+	pt_json_u64(j, "errors", c->geo.errors);
 	pt_json_end_object(j);
 	pt_json_begin_object(j, "flows");
 	pt_json_u64(j, "created", c->flows.created);

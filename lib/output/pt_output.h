@@ -38,6 +38,7 @@ struct pt_output_counters {
 	uint64_t dns_answers_dropped;              /* DNS answers lost on their way to the sensor's cache */
 	struct pt_dnscache_stats dns;              /* the sensor's IP-to-name cache */
 	struct pt_dpi_stats dpi;                   /* classification, summed over workers */
+	struct pt_geo_cache_stats geo;             /* GeoIP lookups, summed over the workers' caches */
 	struct pt_flow_stats flows;
 	struct pt_capture_stats capture;
 };

@@ -109,7 +109,8 @@ static void test_defaults(void **state)
 	assert_string_equal(c.redis.prefix, "podtap:");
 	assert_int_equal(c.stats.interval_ns, 10 * SEC);
 	test_assert_cidrs(&c.networks.internal, "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 100.64.0.0/10 "
-			  "169.254.0.0/16 127.0.0.0/8 224.0.0.0/4 255.255.255.255/32 fc00::/7 fe80::/10 ::1/128 ff00::/8");
+			  "169.254.0.0/16 127.0.0.0/8 0.0.0.0/8 224.0.0.0/4 255.255.255.255/32 fc00::/7 fe80::/10 ::1/128 ::/128 "
+			  "ff00::/8");
 	test_assert_cidrs(&c.networks.cluster, "");
 	test_assert_cidrs(&c.networks.service, "");
 	test_assert_cidrs(&c.networks.node, "");

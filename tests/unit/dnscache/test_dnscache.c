@@ -60,8 +60,10 @@ static void test_refresh_replaces_name(void **state)
 	(void)state;
 	v4(a, 113, 20);
 	pt_dnscache_insert(c, 4, a, "old.example", 60, T0);
+	assert_null(pt_dnscache_lookup(c, 4, a, T0 - SEC));          /* a flow that began before the answer */
 	pt_dnscache_insert(c, 4, a, "new.example", 60, T0 + 10 * SEC);
 	assert_string_equal(pt_dnscache_lookup(c, 4, a, T0 + 65 * SEC), "new.example");
+	assert_null(pt_dnscache_lookup(c, 4, a, T0 + 5 * SEC));      /* not yet renamed then; the old name is gone */
 	pt_dnscache_stats(c, &st);
 	assert_int_equal(st.inserts, 1);
 	assert_int_equal(st.refreshes, 1);

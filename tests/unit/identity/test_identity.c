@@ -67,6 +67,8 @@ static void test_scopes(void **state)
 	assert_int_equal(scope(n, "fd00:244::5"), PT_SCOPE_POD);
 	assert_int_equal(scope(n, "fd00:245::5"), PT_SCOPE_INTERNAL);
 	assert_int_equal(scope(n, "2001:db8::1"), PT_SCOPE_EXTERNAL);
+	assert_int_equal(scope(n, "::ffff:10.244.1.10"), PT_SCOPE_POD);     /* IPv4-mapped: its IPv4 address */
+	assert_int_equal(scope(n, "::ffff:203.0.113.1"), PT_SCOPE_EXTERNAL);
 	/* An IPv4 network never matches an IPv6 address with the same leading bytes. */
 	assert_int_equal(scope(n, "a00::1"), PT_SCOPE_EXTERNAL);
 	pt_identity_networks_free(n);
