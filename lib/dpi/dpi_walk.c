@@ -132,7 +132,10 @@ static void walk_url(const struct pt_dpi_result *r, struct sink *s)
 
 	if (r->kind != PT_DPI_KIND_HTTP)
 		return;
-	/* url.domain is the Host without its port; an IPv6 literal loses its brackets. */
+	/*
+	 * url.domain is the Host without its port; an IPv6 literal loses its brackets. nDPI 4.2 cuts a Host at
+	 * its first ':', so "[fd00::1]:8080" arrives as "[fd00": that is not a name, so it is left out.
+	 */
 	snprintf(domain, sizeof(domain), "%s", r->server_name);
 	if (domain[0] == '[') {
 		char *close = strchr(domain, ']');
@@ -140,6 +143,8 @@ static void walk_url(const struct pt_dpi_result *r, struct sink *s)
 		if (close != NULL) {
 			*close = '\0';
 			memmove(domain, domain + 1, strlen(domain + 1) + 1);
+		} else {
+			domain[0] = '\0';
 		}
 	} else {
 		char *colon = strrchr(domain, ':');

@@ -17,7 +17,7 @@ PT_ITEST_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # Debian's interpreter: scapy comes from python3-scapy, not pip.
 PY=/usr/bin/python3
 mkdir -p "$OUT"
-rm -f "$OUT/capture.pcap"
+rm -f "$OUT/capture.pcap" "$OUT/vars.json"
 
 PT_NS=()        # namespaces created (full names)
 PT_BG=()        # pids of background programs
@@ -202,4 +202,16 @@ pods_traffic() {
 # encap MODE ID: wrap $OUT/inner.pcap into $OUT/capture.pcap with encap.py.
 encap() {
 	$PY "$PT_ITEST_DIR/encap.py" "$1" "$OUT/inner.pcap" "$OUT/capture.pcap" --a-mac "$(cat "$OUT/a.mac")" --id "$2" >&2
+}
+
+# setvar NAME VALUE: record a value only the traffic knows (a generated certificate's SHA-1,
+# tshark's JA3 of a handshake) in $OUT/vars.json; expect.json refers to it as {"$var": "NAME"}.
+setvar() {
+	$PY - "$OUT/vars.json" "$1" "$2" <<'PYEOF'
+import json, os, sys
+path, name, value = sys.argv[1:4]
+d = json.load(open(path)) if os.path.exists(path) else {}
+d[name] = value
+json.dump(d, open(path, "w"), indent=1, sort_keys=True)
+PYEOF
 }

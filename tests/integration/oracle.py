@@ -14,7 +14,8 @@
 #   - non-first fragments belong to the flow of their first fragment, found by
 #     (src, dst, proto, IP id) for IPv4 and (src, dst, identification) for IPv6;
 #     one with no first fragment seen is "unmatched";
-#   - packets and bytes (frame.len, the whole frame on the wire) per direction;
+#   - packets and bytes (frame.len, the whole frame on the wire) per direction, and how many of
+#     the flow's packets are IP fragments (first or later);
 #   - a frame with no IP header, or whose innermost tunnel carries no IP, is "not IP";
 #   - the Community ID is tshark's, except for port-less protocols inside UDP tunnels, where
 #     tshark mixes the inner addresses with the outer ports (those flows get none).
@@ -238,6 +239,7 @@ def analyse(path, exclude=()):
                     "first_ts": f.ts, "last_ts": f.ts, "first_frame": f.number,
                     "icmp_type": None, "icmp_code": None,
                     "community_ids": collections.Counter(), "vlans": f.vlans, "frames": [],
+                    "fragments": 0,
                 }
             d = "orig" if a == fl["_orig"] else "resp"
             if f.icmp and d == "orig" and fl["icmp_type"] is None:
@@ -248,6 +250,8 @@ def analyse(path, exclude=()):
                 fragmap[f.frag_key] = key
         fl[d + "_packets"] += 1
         fl[d + "_bytes"] += f.len
+        if f.frag:
+            fl["fragments"] += 1
         fl["last_ts"] = f.ts
         fl["frames"].append(f.number)
     out = []

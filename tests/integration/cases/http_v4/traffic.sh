@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # http_v4 - curl in a pod namespace fetches from python3 -m http.server in another, over IPv4:
 # one keep-alive connection (200, 200, 404) and two separate
-# connections (index.html, then mid.txt with Connection: close); captured on the client veth.
+# connections (index.html, then mid.txt with Connection: close, by the name www.pt.test
+# through curl --resolve); every request with a chosen User-Agent; captured on the client veth.
 . "$(dirname "$0")/../../lib.sh"
 need curl tcpdump ip ethtool
 
@@ -19,10 +20,11 @@ bg srv $PY -m http.server --protocol HTTP/1.1 --bind 10.244.2.20 --directory "$O
 wait_tcp srv 10.244.2.20 8080
 
 cap_start cli eth0
+UA="podtap-itest/1.0 (http_v4; +https://podtap.test/ua)"
 U=http://10.244.2.20:8080
 # keep-alive: three requests on one connection, the 404 last (it closes the connection)
-nsx cli curl -sS -o /dev/null -o /dev/null -o /dev/null "$U/index.html" "$U/big.txt" "$U/missing.html"
+nsx cli curl -sS -A "$UA" -o /dev/null -o /dev/null -o /dev/null "$U/index.html" "$U/big.txt" "$U/missing.html"
 # separate connections
-nsx cli curl -sS -o /dev/null "$U/index.html"
-nsx cli curl -sS -o /dev/null -H 'Connection: close' "$U/mid.txt"
+nsx cli curl -sS -A "$UA" -o /dev/null "$U/index.html"
+nsx cli curl -sS -o /dev/null -A "$UA" -H 'Connection: close' --resolve www.pt.test:8080:10.244.2.20 http://www.pt.test:8080/mid.txt
 cap_stop

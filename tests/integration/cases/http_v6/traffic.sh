@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # http_v6 - curl fetches from python3 -m http.server over IPv6 (fd00:244::/64): one keep-alive
 # connection (200, 200, 404) and two separate
-# connections (index.html, then mid.txt with Connection: close); captured on the client veth.
+# connections (index.html, then mid.txt with Connection: close, by the name www.pt.test
+# through curl --resolve); every request with a chosen User-Agent; captured on the client veth.
 . "$(dirname "$0")/../../lib.sh"
 need curl tcpdump ip ethtool
 
@@ -19,8 +20,9 @@ bg srv $PY -m http.server --protocol HTTP/1.1 --bind fd00:244::20 --directory "$
 wait_tcp srv fd00:244::20 8080
 
 cap_start cli eth0
+UA="podtap-itest/1.0 (http_v6; +https://podtap.test/ua)"
 U='http://[fd00:244::20]:8080'
-nsx cli curl -sS -g -o /dev/null -o /dev/null -o /dev/null "$U/index.html" "$U/big.txt" "$U/missing.html"
-nsx cli curl -sS -g -o /dev/null "$U/index.html"
-nsx cli curl -sS -g -o /dev/null -H 'Connection: close' "$U/mid.txt"
+nsx cli curl -sS -A "$UA" -g -o /dev/null -o /dev/null -o /dev/null "$U/index.html" "$U/big.txt" "$U/missing.html"
+nsx cli curl -sS -A "$UA" -g -o /dev/null "$U/index.html"
+nsx cli curl -sS -o /dev/null -A "$UA" -H 'Connection: close' --resolve "www.pt.test:8080:[fd00:244::20]" http://www.pt.test:8080/mid.txt
 cap_stop
