@@ -134,8 +134,10 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 		char why[256] = "";
 
 		pt_dpi_config_default(&dcfg);
+		/* A result lives until its flow's record is written (a UDP flow's, a minute later): any flow in the
+		 * table may hold one, and pool pages are only touched when used. */
 		dcfg.max_states = cfg->dpi.max_flows;
-		dcfg.max_results = cfg->dpi.max_flows;
+		dcfg.max_results = cfg->flow.max_flows;
 		dcfg.max_packets = (uint16_t)cfg->dpi.max_packets;
 		w->dpi = pt_dpi_create(&dcfg, why, sizeof(why));
 		w->dpi_flows = pt_zalloc_aligned((size_t)cfg->flow.max_flows * sizeof(*w->dpi_flows));
