@@ -45,6 +45,8 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 		    struct pt_shared *shared, struct pt_worker *workers, uint32_t n_workers, struct pt_capture *capture,
 		    char *err, size_t err_len)
 {
+	struct pt_dnscache_config dns_cfg;
+
 	memset(ctl, 0, sizeof(*ctl));
 	ctl->shared = shared;
 	ctl->workers = workers;
@@ -58,44 +60,39 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 		snprintf(ctl->observer_name, sizeof(ctl->observer_name), "podtap");
 	if (control_open_sink(cfg->output.flows, "--flows", &ctl->flows_out, err, err_len) != 0 ||
 	    control_open_sink(cfg->output.alerts, "--alerts", &ctl->alerts_out, err, err_len) != 0 ||
-	    control_open_sink(opt->stats_path, "--stats", &ctl->stats_out, err, err_len) != 0) {
-		pt_output_file_close(ctl->flows_out);
-		pt_output_file_close(ctl->alerts_out);
-		return -EIO;
-	}
+	    control_open_sink(opt->stats_path, "--stats", &ctl->stats_out, err, err_len) != 0)
+		goto close_sinks;
 	if (cfg->redis.enabled) {
 		struct pt_redis_url url;
 
-		if (pt_redis_url_parse(cfg->redis.url, &url, err, err_len) == 0 &&
-		    (ctl->redis = pt_output_redis_open(&url, cfg->redis.prefix, ctl->observer_name)) == NULL)
-			snprintf(err, err_len, "out of memory for the Redis connection");
+		if (pt_redis_url_parse(cfg->redis.url, &url, err, err_len) != 0)
+			goto close_sinks;
+		ctl->redis = pt_output_redis_open(&url, cfg->redis.prefix, ctl->observer_name);
 		if (ctl->redis == NULL) {
-			pt_output_file_close(ctl->flows_out);
-			pt_output_file_close(ctl->alerts_out);
-			pt_output_file_close(ctl->stats_out);
-			return -EINVAL;
+			snprintf(err, err_len, "out of memory for the Redis connection");
+			goto close_sinks;
 		}
 	}
-	{
-		struct pt_dnscache_config dcfg = { .entries = cfg->dns.cache_size, .ttl_floor_ns = cfg->dns.ttl_floor_ns,
-						   .ttl_cap_ns = cfg->dns.ttl_cap_ns };
-
-		ctl->dns = pt_dnscache_create(&dcfg);
-		if (ctl->dns == NULL) {
-			snprintf(err, err_len, "out of memory for a DNS cache of %u entries (dns.cache_size)",
-				 cfg->dns.cache_size);
-			pt_output_redis_close(ctl->redis);
-			pt_output_file_close(ctl->flows_out);
-			pt_output_file_close(ctl->alerts_out);
-			pt_output_file_close(ctl->stats_out);
-			return -ENOMEM;
-		}
+	dns_cfg = (struct pt_dnscache_config){ .entries = cfg->dns.cache_size, .ttl_floor_ns = cfg->dns.ttl_floor_ns,
+					       .ttl_cap_ns = cfg->dns.ttl_cap_ns };
+	ctl->dns = pt_dnscache_create(&dns_cfg);
+	if (ctl->dns == NULL) {
+		snprintf(err, err_len, "out of memory for a DNS cache of %u entries (dns.cache_size)", cfg->dns.cache_size);
+		goto close_redis;
 	}
 	control_describe_geo(ctl);
 	ctl->started_mono_ns = pt_time_mono_ns();
 	ctl->next_geo_check_mono_ns = ctl->started_mono_ns + cfg->geo.reload_interval_ns;
 	ctl->next_stats_mono_ns = cfg->stats.interval_ns ? ctl->started_mono_ns + cfg->stats.interval_ns : UINT64_MAX;
 	return 0;
+
+close_redis:
+	pt_output_redis_close(ctl->redis);
+close_sinks:
+	pt_output_file_close(ctl->flows_out);
+	pt_output_file_close(ctl->alerts_out);
+	pt_output_file_close(ctl->stats_out);
+	return -EINVAL;
 }
 
 /* Every worker's DNS answers go into the cache before any record is written, so that a flow's record
