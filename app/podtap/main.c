@@ -153,7 +153,7 @@ static int parse_command_line(int argc, char **argv, struct pt_config *cfg, stru
 static void shared_free(struct pt_shared *shared)
 {
 	pt_geo_published_free(shared->geo);
-	pt_identity_networks_free((struct pt_identity_networks *)shared->nets);
+	pt_identity_networks_free(shared->nets);
 	memset(shared, 0, sizeof(*shared));
 }
 

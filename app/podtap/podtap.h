@@ -33,7 +33,7 @@ struct pt_dns_answer {
 
 /** Read-mostly tables the control side builds (and, for GeoIP, republishes) and the workers read. */
 struct pt_shared {
-	const struct pt_identity_networks *nets;   /* immutable for the run */
+	struct pt_identity_networks *nets;         /* immutable for the run: workers only read it */
 	struct pt_geo_published *geo;              /* RCU-published GeoIP/ASN databases */
 };
 
