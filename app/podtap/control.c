@@ -174,18 +174,7 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 			struct pt_dpi_stats ds;
 
 			pt_dpi_stats(w->dpi, &ds);
-			c->dpi.flows_started += ds.flows_started;
-			c->dpi.flows_classified += ds.flows_classified;
-			c->dpi.flows_given_up += ds.flows_given_up;
-			c->dpi.flows_guessed += ds.flows_guessed;
-			c->dpi.flows_capped += ds.flows_capped;
-			c->dpi.flows_ended_in_dpi += ds.flows_ended_in_dpi;
-			c->dpi.pool_exhausted += ds.pool_exhausted;
-			c->dpi.results_exhausted += ds.results_exhausted;
-			c->dpi.packets_inspected += ds.packets_inspected;
-			c->dpi.packets_mismatched += ds.packets_mismatched;
-			c->dpi.states_in_use += ds.states_in_use;
-			c->dpi.results_in_use += ds.results_in_use;
+			pt_dpi_stats_add(&c->dpi, &ds);
 		}
 		c->flows.created += fs.created;
 		c->flows.active += fs.active;

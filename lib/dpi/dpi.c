@@ -305,6 +305,22 @@ void pt_dpi_flow_release(struct pt_dpi *dpi, struct pt_dpi_flow *df)
 	memset(df, 0, sizeof(*df));
 }
 
+void pt_dpi_stats_add(struct pt_dpi_stats *sum, const struct pt_dpi_stats *add)
+{
+	sum->flows_started += add->flows_started;
+	sum->flows_classified += add->flows_classified;
+	sum->flows_given_up += add->flows_given_up;
+	sum->flows_guessed += add->flows_guessed;
+	sum->flows_capped += add->flows_capped;
+	sum->flows_ended_in_dpi += add->flows_ended_in_dpi;
+	sum->pool_exhausted += add->pool_exhausted;
+	sum->results_exhausted += add->results_exhausted;
+	sum->packets_inspected += add->packets_inspected;
+	sum->packets_mismatched += add->packets_mismatched;
+	sum->states_in_use += add->states_in_use;
+	sum->results_in_use += add->results_in_use;
+}
+
 void pt_dpi_stats(const struct pt_dpi *dpi, struct pt_dpi_stats *stats)
 {
 	*stats = dpi->stats;

@@ -251,6 +251,9 @@ void pt_dpi_flow_release(struct pt_dpi *dpi, struct pt_dpi_flow *df);
 /** Copy the classifier's counters. */
 void pt_dpi_stats(const struct pt_dpi *dpi, struct pt_dpi_stats *stats);
 
+/** Add one worker's counters @p add into @p sum. */
+void pt_dpi_stats_add(struct pt_dpi_stats *sum, const struct pt_dpi_stats *add);
+
 /** Bytes the two pools take (states and results), for documentation and start-up logs. */
 size_t pt_dpi_pool_bytes(const struct pt_dpi_config *cfg);
 

@@ -484,6 +484,22 @@ static void test_one_module_per_worker(void **state)
 	}
 }
 
+static void test_stats_add(void **state)
+{
+	struct pt_dpi_stats sum, one;
+	uint64_t *fields = (uint64_t *)&one;
+	const size_t n = sizeof(one) / sizeof(uint64_t);
+
+	(void)state;
+	memset(&sum, 0, sizeof(sum));
+	for (size_t i = 0; i < n; i++)
+		fields[i] = i + 1;                 /* every counter distinct, so a missed one shows */
+	pt_dpi_stats_add(&sum, &one);
+	pt_dpi_stats_add(&sum, &one);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(((uint64_t *)&sum)[i], 2 * (i + 1));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +516,7 @@ int main(void)
 		cmocka_unit_test(test_fragments_skipped),
 		cmocka_unit_test(test_mismatched_packet),
 		cmocka_unit_test(test_one_module_per_worker),
+		cmocka_unit_test(test_stats_add),
 	};
 
 	return cmocka_run_group_tests_name("dpi_lifecycle", tests, NULL, NULL);
