@@ -117,9 +117,11 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 	control_learn_dns(ctl);
 	for (uint32_t i = 0; i < ctl->n_workers; i++) {
 		struct pt_spsc_ring *ring = ctl->workers[i].records;
-		const struct pt_flow_record *rec;
+		struct pt_flow_record *rec;
 
-		for (uint32_t k = 0; k < CONTROL_DRAIN_BATCH && (rec = pt_spsc_ring_peek(ring)) != NULL; k++) {
+		/* The record is ours until released: its identity references are dropped once it is written. */
+		for (uint32_t k = 0; k < CONTROL_DRAIN_BATCH && (rec = (struct pt_flow_record *)pt_spsc_ring_peek(ring)) != NULL;
+		     k++) {
 			if (ctl->flows_out != NULL) {
 				struct pt_json j;
 				int len;
@@ -137,6 +139,7 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 				if (len > 0)
 					pt_output_file_write(ctl->flows_out, ctl->line, (size_t)len);
 			}
+			pt_flow_record_release(rec);
 			pt_spsc_ring_release(ring);
 			written++;
 		}
@@ -160,6 +163,8 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		c->records_dropped += w->records_dropped;
 		c->clock_outliers += w->clock_outliers;
 		c->dns_answers_dropped += w->dns_answers_dropped;
+		c->identity.lookups += w->identity_lookups;
+		c->identity.found += w->identity_found;
 		if (w->geo_cache != NULL) {
 			struct pt_geo_cache_stats gs;
 
@@ -180,6 +185,13 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		c->flows.active += fs.active;
 		for (int e = 0; e < PT_FLOW_EVENT_MAX; e++)
 			c->flows.ended[e] += fs.ended[e];
+	}
+	if (ctl->shared->identity_sync != NULL) {
+		uint64_t lookups = c->identity.lookups, found = c->identity.found;
+
+		pt_identity_sync_counters(ctl->shared->identity_sync, &c->identity);
+		c->identity.lookups = lookups;
+		c->identity.found = found;
 	}
 	if (ctl->capture != NULL)
 		pt_capture_stats(ctl->capture, &c->capture);

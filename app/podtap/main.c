@@ -152,12 +152,37 @@ static int parse_command_line(int argc, char **argv, struct pt_config *cfg, stru
 
 static void shared_free(struct pt_shared *shared)
 {
+	pt_identity_sync_stop(shared->identity_sync);
+	pt_workloads_free(shared->workloads);
 	pt_geo_published_free(shared->geo);
 	pt_identity_networks_free(shared->nets);
 	memset(shared, 0, sizeof(*shared));
 }
 
-/* The read-mostly tables: networks, and the GeoIP databases (the control side says which it loaded). */
+/* The workload table, loaded from Redis and followed there by a thread of the control side. */
+static int shared_create_workloads(const struct pt_config *cfg, struct pt_shared *shared)
+{
+	char err[PT_CONFIG_ERR_LEN];
+
+	if (!cfg->identity.enabled || !cfg->redis.enabled) {
+		if (cfg->identity.enabled)
+			pt_log(PT_LOG_INFO, "identity: redis is off, so flows carry no workload identity");
+		return 0;
+	}
+	shared->workloads = pt_workloads_create(cfg->identity.max_entries, PT_MAX_WORKERS);
+	if (shared->workloads == NULL) {
+		fprintf(stderr, "podtap: error: out of memory\n");
+		return 1;
+	}
+	shared->identity_sync = pt_identity_sync_start(cfg, shared->workloads, err, sizeof(err));
+	if (shared->identity_sync == NULL) {
+		fprintf(stderr, "podtap: error: identity: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+/* The read-mostly tables: networks, the GeoIP databases (the control side says which it loaded), workloads. */
 static int shared_create(const struct pt_config *cfg, struct pt_shared *shared)
 {
 	struct pt_geo_db *db;
@@ -172,6 +197,10 @@ static int shared_create(const struct pt_config *cfg, struct pt_shared *shared)
 	}
 	if (shared->nets == NULL || shared->geo == NULL) {
 		fprintf(stderr, "podtap: error: out of memory\n");
+		shared_free(shared);
+		return 1;
+	}
+	if (shared_create_workloads(cfg, shared) != 0) {
 		shared_free(shared);
 		return 1;
 	}

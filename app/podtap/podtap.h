@@ -31,10 +31,22 @@ struct pt_dns_answer {
 	char name[PT_DNSCACHE_NAME_LEN];
 };
 
-/** Read-mostly tables the control side builds (and, for GeoIP, republishes) and the workers read. */
+struct pt_identity_sync;
+
+/** Read-mostly tables the control side builds (and, for GeoIP and workloads, republishes) and the workers read. */
 struct pt_shared {
 	struct pt_identity_networks *nets;         /* immutable for the run: workers only read it */
 	struct pt_geo_published *geo;              /* RCU-published GeoIP/ASN databases */
+	struct pt_workloads *workloads;            /* RCU-published workload table; NULL with identity off */
+	struct pt_identity_sync *identity_sync;    /* the thread filling it from Redis */
+};
+
+/** What a worker keeps per flow-table slot: the identity each side had when the flow started. */
+struct pt_flow_identity {
+	struct pt_workload *workload[2];       /* by key side (flow->key.addr index); references held */
+	uint32_t generation;                   /* of the table they came from */
+	uint8_t match[2];                      /* enum pt_workload_match */
+	bool looked_up;
 };
 
 /** Everything the command line decided, beside the configuration keys. */
@@ -64,6 +76,9 @@ struct pt_worker {
 	struct pt_dpi_flow *dpi_flows;         /* per flow-table slot (pt_flow_table_index) */
 	const struct pt_geo_db *geo_db;        /* the databases this burst reads (RCU reader section) */
 	bool geo_online;                       /* registered as an RCU reader of the GeoIP databases */
+	struct pt_flow_identity *identities;   /* per flow-table slot; NULL with identity off */
+	const struct pt_workload_table *workload_table;   /* the table this burst reads (RCU reader section) */
+	bool workloads_online;                 /* registered as an RCU reader of the workload table */
 	bool advance_when_idle;                /* live capture: let time pass without packets */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
 	uint64_t clock_jump_candidate_ns;      /* a far-ahead packet time waiting for confirmation */
@@ -81,6 +96,8 @@ struct pt_worker {
 	uint64_t records_dropped;
 	uint64_t clock_outliers;               /* packets too far ahead of the clock to move it */
 	uint64_t dns_answers_dropped;          /* answers lost because the control side fell behind */
+	uint64_t identity_lookups;             /* flows looked up in the workload table */
+	uint64_t identity_found;               /* of which had an identity on at least one side */
 
 	/* Written by the control side. */
 	_Atomic bool stop;
@@ -94,9 +111,9 @@ void pt_worker_fini(struct pt_worker *w);
 uint32_t pt_worker_poll(struct pt_worker *w);
 /** Flush flows into the ring while it has room. @return true once the table is empty. */
 bool pt_worker_flush_step(struct pt_worker *w);
-/** Register (unregister) the calling thread as worker w's RCU reader of the GeoIP databases. */
-void pt_worker_geo_online(struct pt_worker *w);
-void pt_worker_geo_offline(struct pt_worker *w);
+/** Register (unregister) the calling thread as worker w's RCU reader of the GeoIP databases and workload table. */
+void pt_worker_readers_online(struct pt_worker *w);
+void pt_worker_readers_offline(struct pt_worker *w);
 /** The loop a worker lcore runs until told to stop; then it flushes. */
 int pt_worker_main(void *arg);
 
@@ -136,6 +153,19 @@ bool pt_control_idle_expired(const struct pt_control *ctl);
 /** Final counters, flush and close the sinks. @return 0, or -EIO if a sink failed. */
 int pt_control_fini(struct pt_control *ctl);
 void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c);
+
+/** identity_sync.c: the thread that fills shared->workloads from Redis. */
+/**
+ * Load the table from Redis (before returning, so that the first packet already finds it; when Redis is down,
+ * log it and go on with an empty table), then follow changes on a thread of its own.
+ * @return the sync, or NULL with a one-line reason in @p err (a bad redis.url, out of memory).
+ */
+struct pt_identity_sync *pt_identity_sync_start(const struct pt_config *cfg, struct pt_workloads *ws, char *err,
+						size_t err_len);
+/** Stop the thread and disconnect; NULL is a no-op. */
+void pt_identity_sync_stop(struct pt_identity_sync *s);
+/** The sync's and the table's counters, as of the thread's last step. */
+void pt_identity_sync_counters(struct pt_identity_sync *s, struct pt_output_identity_counters *c);
 
 /** runtime.c: the two run modes. Return the process exit status. */
 int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,

@@ -49,7 +49,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 		goto free_worker;
 	}
 	pt_log(PT_LOG_INFO, "reading %s", pt_capture_describe(cap));
-	pt_worker_geo_online(&worker);            /* this thread is worker 0 between its control turns */
+	pt_worker_readers_online(&worker);        /* this thread is worker 0 between its control turns */
 	while (!*stop_signal && !worker.source_ended) {
 		uint32_t got = pt_worker_poll(&worker);
 
@@ -65,7 +65,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 		pt_control_drain(&ctl);
 	while (pt_control_drain(&ctl) > 0)
 		;
-	pt_worker_geo_offline(&worker);
+	pt_worker_readers_offline(&worker);
 	rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
 free_worker:
 	pt_worker_fini(&worker);

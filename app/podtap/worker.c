@@ -42,6 +42,72 @@ static void worker_dpi_record(struct pt_worker *w, const struct pt_flow *flow, e
 		pt_dpi_flow_release(w->dpi, df);
 }
 
+/*
+ * The identity of each side, looked up once, when the flow starts: a flow keeps it even if the address is
+ * given to another workload later. The worker holds a reference on each identity it found.
+ */
+static struct pt_flow_identity *worker_flow_identity(struct pt_worker *w, const struct pt_flow *flow)
+{
+	struct pt_flow_identity *fi = &w->identities[pt_flow_table_index(w->flows, flow)];
+
+	if (PT_LIKELY(fi->looked_up))
+		return fi;
+	for (int side = 0; side < 2; side++) {
+		enum pt_workload_match match;
+
+		fi->workload[side] = pt_workload_table_lookup(w->workload_table, flow->key.ip_version,
+							      flow->key.addr[side], &match);
+		fi->match[side] = (uint8_t)match;
+		pt_workload_retain(fi->workload[side]);
+	}
+	fi->generation = (uint32_t)pt_workload_table_generation(w->workload_table);
+	fi->looked_up = true;
+	w->identity_lookups++;
+	if (fi->workload[0] != NULL || fi->workload[1] != NULL)
+		w->identity_found++;
+	return fi;
+}
+
+/* Give the flow's identities to its record: moved by a final record (the slot is reused), shared by an update. */
+static void worker_identity_record(struct pt_worker *w, const struct pt_flow *flow, enum pt_flow_event event,
+				   struct pt_flow_record *rec)
+{
+	struct pt_flow_identity *fi;
+	int orig = flow->orig_side, resp = !flow->orig_side;
+
+	rec->has_identity = w->identities != NULL;
+	rec->workload[0] = rec->workload[1] = NULL;
+	rec->workload_match[0] = rec->workload_match[1] = PT_WORKLOAD_MATCH_NONE;
+	rec->identity_generation = 0;
+	if (w->identities == NULL)
+		return;
+	fi = worker_flow_identity(w, flow);
+	rec->workload[0] = fi->workload[orig];
+	rec->workload[1] = fi->workload[resp];
+	rec->workload_match[0] = fi->match[orig];
+	rec->workload_match[1] = fi->match[resp];
+	rec->identity_generation = fi->generation;
+	if (event == PT_FLOW_EVENT_UPDATE) {
+		pt_workload_retain(rec->workload[0]);
+		pt_workload_retain(rec->workload[1]);
+	} else {
+		memset(fi, 0, sizeof(*fi));
+	}
+}
+
+/* A final record that could not be written: the slot is reused, so its references go now. */
+static void worker_identity_drop(struct pt_worker *w, const struct pt_flow *flow)
+{
+	struct pt_flow_identity *fi;
+
+	if (w->identities == NULL)
+		return;
+	fi = &w->identities[pt_flow_table_index(w->flows, flow)];
+	pt_workload_release(fi->workload[0]);
+	pt_workload_release(fi->workload[1]);
+	memset(fi, 0, sizeof(*fi));
+}
+
 static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_event event, uint64_t now_ns)
 {
 	struct pt_worker *w = ctx;
@@ -49,15 +115,19 @@ static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_even
 
 	if (PT_UNLIKELY(rec == NULL)) {
 		w->records_dropped++;
-		/* The slot is reused at once: its DPI handle must not outlive the flow with the record. */
-		if (event != PT_FLOW_EVENT_UPDATE && w->dpi != NULL)
-			pt_dpi_flow_release(w->dpi, &w->dpi_flows[pt_flow_table_index(w->flows, flow)]);
+		/* The slot is reused at once: its DPI handle and identities must not outlive the flow with the record. */
+		if (event != PT_FLOW_EVENT_UPDATE) {
+			if (w->dpi != NULL)
+				pt_dpi_flow_release(w->dpi, &w->dpi_flows[pt_flow_table_index(w->flows, flow)]);
+			worker_identity_drop(w, flow);
+		}
 		return;
 	}
 	rec->flow = *flow;
 	rec->now_ns = now_ns;
 	rec->event = (uint8_t)event;
 	worker_dpi_record(w, flow, event, rec);
+	worker_identity_record(w, flow, event, rec);
 	rec->orig_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_orig_addr(flow));
 	rec->resp_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_resp_addr(flow));
 	worker_geo(w, rec->orig_scope, flow->key.ip_version, pt_flow_orig_addr(flow), &rec->geo[0]);
@@ -129,6 +199,15 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 	w->records = pt_spsc_ring_create(cfg->flow.record_ring_size, sizeof(struct pt_flow_record));
 	w->dns_answers = pt_spsc_ring_create(PT_DNS_ANSWER_RING_SIZE, sizeof(struct pt_dns_answer));
 	w->geo_cache = pt_geo_cache_create(cfg->geo.cache_size);
+	if (shared->workloads != NULL) {
+		w->identities = pt_zalloc_aligned((size_t)cfg->flow.max_flows * sizeof(*w->identities));
+		if (w->identities == NULL) {
+			snprintf(err, err_len, "worker %u: cannot allocate identities for %u flows (flow.max_flows)", index,
+				 cfg->flow.max_flows);
+			pt_worker_fini(w);
+			return -ENOMEM;
+		}
+	}
 	if (cfg->dpi.enabled) {
 		struct pt_dpi_config dcfg;
 		char why[256] = "";
@@ -166,6 +245,8 @@ void pt_worker_fini(struct pt_worker *w)
 	pt_geo_cache_free(w->geo_cache);
 	pt_dpi_free(w->dpi);
 	pt_free_aligned(w->dpi_flows);
+	pt_free_aligned(w->identities);
+	w->identities = NULL;
 	w->dpi = NULL;
 	w->dpi_flows = NULL;
 	w->geo_cache = NULL;
@@ -248,31 +329,57 @@ static void worker_dpi_burst(struct pt_worker *w, const struct pt_decoded *decod
 	}
 }
 
-/* Each poll is one RCU read-side section for the GeoIP databases: take the current ones, report quiescent after. */
+/* Each new flow looks both its addresses up in the table this burst reads. */
+static void worker_identity_burst(struct pt_worker *w, struct pt_flow *const *flows, uint32_t n)
+{
+	if (w->identities == NULL)
+		return;
+	for (uint32_t i = 0; i < n; i++)
+		if (flows[i] != NULL)
+			worker_flow_identity(w, flows[i]);
+}
+
+/*
+ * Each poll is one RCU read-side section for the GeoIP databases and the workload table: take the current
+ * ones, report quiescent after.
+ */
 static void worker_read_begin(struct pt_worker *w)
 {
 	w->geo_db = w->geo_online ? pt_geo_current(w->shared->geo) : NULL;
+	w->workload_table = w->workloads_online ? pt_workloads_current(w->shared->workloads) : NULL;
 }
 
 static void worker_read_end(struct pt_worker *w)
 {
 	w->geo_db = NULL;
+	w->workload_table = NULL;
 	if (w->geo_online)
 		pt_geo_quiescent(w->shared->geo, w->index);
+	if (w->workloads_online)
+		pt_workloads_quiescent(w->shared->workloads, w->index);
 }
 
-void pt_worker_geo_online(struct pt_worker *w)
+void pt_worker_readers_online(struct pt_worker *w)
 {
 	w->geo_online = pt_geo_worker_online(w->shared->geo, w->index) == 0;
 	if (!w->geo_online)
 		pt_log(PT_LOG_ERR, "worker %u: cannot register for GeoIP updates; its records carry no geo fields", w->index);
+	if (w->shared->workloads == NULL)
+		return;
+	w->workloads_online = pt_workloads_reader_online(w->shared->workloads, w->index) == 0;
+	if (!w->workloads_online)
+		pt_log(PT_LOG_ERR, "worker %u: cannot register for workload table updates; its flows carry no identity",
+		       w->index);
 }
 
-void pt_worker_geo_offline(struct pt_worker *w)
+void pt_worker_readers_offline(struct pt_worker *w)
 {
 	if (w->geo_online)
 		pt_geo_worker_offline(w->shared->geo, w->index);
+	if (w->workloads_online)
+		pt_workloads_reader_offline(w->shared->workloads, w->index);
 	w->geo_online = false;
+	w->workloads_online = false;
 }
 
 uint32_t pt_worker_poll(struct pt_worker *w)
@@ -303,6 +410,7 @@ static uint32_t worker_poll_burst(struct pt_worker *w)
 			for (uint32_t i = 0; i < kept; i++)
 				worker_learn_dns(w, frames[i], &decoded[i], ts_ns[i], flows[i]);
 			worker_dpi_burst(w, decoded, frames, ts_ns, flows, kept);
+			worker_identity_burst(w, flows, kept);
 		}
 		pt_capture_release(w->queue);
 		w->idle_base_mono_ns = pt_time_mono_ns();
@@ -340,7 +448,7 @@ int pt_worker_main(void *arg)
 {
 	struct pt_worker *w = arg;
 
-	pt_worker_geo_online(w);
+	pt_worker_readers_online(w);
 	while (!atomic_load_explicit(&w->stop, memory_order_relaxed)) {
 		if (pt_worker_poll(w) == 0 && w->source_ended)
 			break;
@@ -354,7 +462,7 @@ int pt_worker_main(void *arg)
 	atomic_store_explicit(&w->rx_stopped, true, memory_order_release);
 	while (!pt_worker_flush_step(w))
 		sched_yield();                 /* the control side is draining the ring */
-	pt_worker_geo_offline(w);
+	pt_worker_readers_offline(w);
 	atomic_store_explicit(&w->finished, true, memory_order_release);
 	return 0;
 }

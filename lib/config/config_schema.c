@@ -80,6 +80,10 @@ const struct pt_config_key pt_config_schema[] = {
 	STRING("redis.url", redis.url, 0, "redis://127.0.0.1:6379"),
 	STRING("redis.prefix", redis.prefix, 1, "podtap:"),
 
+	BOOL("identity.enabled", identity.enabled, "true"),
+	DURATION("identity.resync_interval", identity.resync_interval_ns, SEC, 7 * DAY, false, "5m"),
+	UINT("identity.max_entries", identity.max_entries, 16, 16777216, "1048576"),
+
 	DURATION("stats.interval", stats.interval_ns, SEC, DAY, true, "10s"),
 };
 

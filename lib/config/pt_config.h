@@ -101,6 +101,13 @@ struct pt_config {
 		uint64_t reload_interval_ns;            /* geo.reload_interval: how often the files are checked for a
 							 * new version; 0 = never, else 1s..24h */
 	} geo;
+	struct {
+		bool enabled;                           /* identity.enabled: follow the workload table in Redis
+							 * (needs redis.enabled) */
+		uint64_t resync_interval_ns;            /* identity.resync_interval: full reload period, 1s..7d */
+		uint32_t max_entries;                   /* identity.max_entries: addresses + networks kept,
+							 * 16..16777216 */
+	} identity;
 };
 
 /** Fill @p cfg with the documented defaults (those of config/podtap.yaml). */

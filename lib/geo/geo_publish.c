@@ -1,140 +1,90 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* geo_publish.c - Publishing handles to workers with rte_rcu_qsbr (no EAL needed), and reloading changed files. */
+/* geo_publish.c - Publishing handles to workers by RCU (pt_rcu), and reloading changed files. */
 #include <errno.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <rte_rcu_qsbr.h>
-
 #include "geo_priv.h"
 #include "pt_util.h"
 
-/* Retired handles waiting for their grace period; a reload every few seconds never needs more than one or two. */
-#define GEO_RETIRED_MAX 8
-
-struct geo_retired {
-	struct pt_geo_db *db;
-	uint64_t token;
-};
-
 struct pt_geo_published {
-	/* Read by every worker once per burst: alone on its cache line. */
-	_Atomic(struct pt_geo_db *) current PT_CACHE_ALIGNED;
-
-	/* Control side only. */
-	struct rte_rcu_qsbr *qsbr PT_CACHE_ALIGNED;
-	uint32_t max_workers;
-	uint32_t n_retired;
-	struct geo_retired retired[GEO_RETIRED_MAX];
+	struct pt_rcu *rcu;            /* the current handle, and retired ones waiting for their grace period */
 	/* The file state a failed reload saw, per kind, so that it is reported once. */
 	struct geo_file_id failed[GEO_KINDS];
 	bool failed_valid[GEO_KINDS];
 };
 
+static void geo_db_free_cb(void *db, void *arg)
+{
+	(void)arg;
+	pt_geo_db_free(db);
+}
+
 struct pt_geo_published *pt_geo_published_create(struct pt_geo_db *db, uint32_t max_workers)
 {
 	struct pt_geo_published *pub;
-	size_t size;
 
-	if (db == NULL || max_workers == 0 || max_workers > RTE_MAX_LCORE)
+	if (db == NULL)
 		return NULL;
-	pub = pt_zalloc_aligned(sizeof(*pub));
+	pub = calloc(1, sizeof(*pub));
 	if (pub == NULL)
 		return NULL;
-	size = rte_rcu_qsbr_get_memsize(max_workers);
-	pub->qsbr = pt_zalloc_aligned(size);
-	if (pub->qsbr == NULL)
-		goto free_pub;
-	if (rte_rcu_qsbr_init(pub->qsbr, max_workers) != 0)
-		goto free_qsbr;
-	pub->max_workers = max_workers;
+	pub->rcu = pt_rcu_create(db, max_workers, geo_db_free_cb, NULL);
+	if (pub->rcu == NULL) {
+		free(pub);
+		return NULL;
+	}
 	if (db->generation == 0)
 		db->generation = 1;
-	atomic_store_explicit(&pub->current, db, memory_order_release);
 	return pub;
-
-free_qsbr:
-	pt_free_aligned(pub->qsbr);
-free_pub:
-	pt_free_aligned(pub);
-	return NULL;
 }
 
 void pt_geo_published_free(struct pt_geo_published *pub)
 {
 	if (pub == NULL)
 		return;
-	for (uint32_t i = 0; i < pub->n_retired; i++)
-		pt_geo_db_free(pub->retired[i].db);
-	pt_geo_db_free(atomic_load_explicit(&pub->current, memory_order_relaxed));
-	pt_free_aligned(pub->qsbr);
-	pt_free_aligned(pub);
+	pt_rcu_free(pub->rcu);
+	free(pub);
 }
 
 int pt_geo_worker_online(struct pt_geo_published *pub, uint32_t worker)
 {
-	if (pub == NULL || worker >= pub->max_workers)
-		return -EINVAL;
-	if (rte_rcu_qsbr_thread_register(pub->qsbr, worker) != 0)
-		return -EINVAL;
-	rte_rcu_qsbr_thread_online(pub->qsbr, worker);
-	return 0;
+	return pub != NULL ? pt_rcu_reader_online(pub->rcu, worker) : -EINVAL;
 }
 
 void pt_geo_worker_offline(struct pt_geo_published *pub, uint32_t worker)
 {
-	if (pub == NULL || worker >= pub->max_workers)
-		return;
-	rte_rcu_qsbr_thread_offline(pub->qsbr, worker);
-	rte_rcu_qsbr_thread_unregister(pub->qsbr, worker);
+	if (pub != NULL)
+		pt_rcu_reader_offline(pub->rcu, worker);
 }
 
 const struct pt_geo_db *pt_geo_current(struct pt_geo_published *pub)
 {
-	return pub != NULL ? atomic_load_explicit(&pub->current, memory_order_acquire) : NULL;
+	return pub != NULL ? pt_rcu_current(pub->rcu) : NULL;
 }
 
 void pt_geo_quiescent(struct pt_geo_published *pub, uint32_t worker)
 {
-	if (pub != NULL && worker < pub->max_workers)
-		rte_rcu_qsbr_quiescent(pub->qsbr, worker);
+	if (pub != NULL)
+		pt_rcu_quiescent(pub->rcu, worker);
 }
 
 unsigned pt_geo_reclaim(struct pt_geo_published *pub)
 {
-	uint32_t kept = 0;
-
-	if (pub == NULL)
-		return 0;
-	for (uint32_t i = 0; i < pub->n_retired; i++) {
-		if (rte_rcu_qsbr_check(pub->qsbr, pub->retired[i].token, false) == 1)
-			pt_geo_db_free(pub->retired[i].db);
-		else
-			pub->retired[kept++] = pub->retired[i];
-	}
-	pub->n_retired = kept;
-	return kept;
+	return pub != NULL ? pt_rcu_reclaim(pub->rcu) : 0;
 }
 
 int pt_geo_publish(struct pt_geo_published *pub, struct pt_geo_db *db)
 {
-	struct pt_geo_db *old;
+	const struct pt_geo_db *old;
 
 	if (pub == NULL || db == NULL)
 		return -EINVAL;
-	if (pub->n_retired == GEO_RETIRED_MAX && pt_geo_reclaim(pub) == GEO_RETIRED_MAX)
-		return -EBUSY;
-	old = atomic_load_explicit(&pub->current, memory_order_relaxed);
+	old = pt_rcu_current_publisher(pub->rcu);
 	db->generation = old->generation + 1;
-	atomic_store_explicit(&pub->current, db, memory_order_release);
-	/* Readers that loaded the old pointer have not reported quiescent against this token yet. */
-	pub->retired[pub->n_retired].db = old;
-	pub->retired[pub->n_retired].token = rte_rcu_qsbr_start(pub->qsbr);
-	pub->n_retired++;
-	return 0;
+	return pt_rcu_publish(pub->rcu, db);
 }
 
 /* Append a formatted piece to a one-line message, separated by "; ". */
@@ -170,7 +120,7 @@ int pt_geo_reload_check(struct pt_geo_published *pub, char *msg, size_t msg_len)
 	if (pub == NULL)
 		return -EINVAL;
 	pt_geo_reclaim(pub);
-	cur = atomic_load_explicit(&pub->current, memory_order_relaxed);
+	cur = pt_rcu_current_publisher(pub->rcu);
 
 	for (int k = 0; k < GEO_KINDS; k++) {
 		const struct geo_slot *slot = &cur->slot[k];

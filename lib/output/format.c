@@ -90,6 +90,64 @@ static void format_geo(struct pt_json *j, const struct pt_geo_result *g)
 	}
 }
 
+static void json_nonempty(struct pt_json *j, const char *key, const char *value)
+{
+	if (value[0] != '\0')
+		pt_json_string(j, key, value);
+}
+
+/* One member object {"name": value} when the value is not empty. */
+static void json_named(struct pt_json *j, const char *object, const char *key, const char *value)
+{
+	if (value[0] == '\0')
+		return;
+	pt_json_begin_object(j, object);
+	pt_json_string(j, key, value);
+	pt_json_end_object(j);
+}
+
+/* source.kubernetes / destination.kubernetes: the workload that owned the address when the flow started. */
+static void format_kubernetes(struct pt_json *j, const struct pt_workload *w)
+{
+	const char *const *f = w->field;
+
+	pt_json_begin_object(j, "kubernetes");
+	json_nonempty(j, "namespace", f[PT_WORKLOAD_F_NAMESPACE]);
+	if (f[PT_WORKLOAD_F_POD][0] != '\0' || f[PT_WORKLOAD_F_POD_UID][0] != '\0') {
+		pt_json_begin_object(j, "pod");
+		json_nonempty(j, "name", f[PT_WORKLOAD_F_POD]);
+		json_nonempty(j, "uid", f[PT_WORKLOAD_F_POD_UID]);
+		pt_json_end_object(j);
+	}
+	if (f[PT_WORKLOAD_F_WORKLOAD_KIND][0] != '\0' || f[PT_WORKLOAD_F_WORKLOAD][0] != '\0') {
+		pt_json_begin_object(j, "workload");
+		json_nonempty(j, "kind", f[PT_WORKLOAD_F_WORKLOAD_KIND]);
+		json_nonempty(j, "name", f[PT_WORKLOAD_F_WORKLOAD]);
+		pt_json_end_object(j);
+	}
+	json_named(j, "node", "name", f[PT_WORKLOAD_F_NODE]);
+	json_nonempty(j, "service_account", f[PT_WORKLOAD_F_SERVICE_ACCOUNT]);
+	if (w->n_labels > 0) {
+		pt_json_begin_object(j, "labels");
+		for (uint32_t i = 0; i < w->n_labels; i++)
+			pt_json_string_data_key(j, w->labels[i].key, w->labels[i].value);
+		pt_json_end_object(j);
+	}
+	pt_json_end_object(j);
+}
+
+/* podtap.identity.source / destination: how the side was identified. */
+static const char *identity_state(const struct pt_flow_record *rec, int dir)
+{
+	const struct pt_workload *w = rec->workload[dir];
+	uint8_t scope = dir == 0 ? rec->orig_scope : rec->resp_scope;
+
+	if (w != NULL)
+		return rec->workload_match[dir] == PT_WORKLOAD_MATCH_NETWORK ? "network"
+									     : pt_workload_kind_name((enum pt_workload_kind)w->kind);
+	return pt_identity_scope_is_internal((enum pt_identity_scope)scope) ? "unknown_internal" : "external";
+}
+
 static void format_endpoint(struct pt_json *j, const char *key, const struct pt_flow_record *rec, int dir,
 			    const char *domain)
 {
@@ -106,6 +164,8 @@ static void format_endpoint(struct pt_json *j, const char *key, const struct pt_
 	pt_json_u64(j, "packets", f->packets[dir]);
 	pt_json_u64(j, "bytes", f->bytes[dir]);
 	format_geo(j, &rec->geo[dir]);
+	if (rec->workload[dir] != NULL)
+		format_kubernetes(j, rec->workload[dir]);
 	pt_json_end_object(j);
 }
 
@@ -177,6 +237,13 @@ static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec)
 		pt_json_u64(j, "type", type);
 		/* Request/reply types carry the counterpart type in the key; their code is 0 by definition. */
 		pt_json_u64(j, "code", counterpart >= 0 ? 0 : pt_flow_resp_port(f));
+		pt_json_end_object(j);
+	}
+	if (rec->has_identity) {
+		pt_json_begin_object(j, "identity");
+		pt_json_u64(j, "generation", rec->identity_generation);
+		pt_json_string(j, "source", identity_state(rec, 0));
+		pt_json_string(j, "destination", identity_state(rec, 1));
 		pt_json_end_object(j);
 	}
 	format_dpi(j, rec, "podtap", 0);
@@ -274,6 +341,27 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_u64(j, "misses", c->geo.misses);
 	pt_json_u64(j, "errors", c->geo.errors);
 	pt_json_end_object(j);
+	if (c->identity.enabled) {
+		const struct pt_workloads_stats *t = &c->identity.table;
+
+		pt_json_begin_object(j, "identity");
+		pt_json_bool(j, "redis_up", c->identity.redis_up);
+		pt_json_u64(j, "generation", t->generation);
+		pt_json_u64(j, "addresses", t->addresses);
+		pt_json_u64(j, "networks", t->networks);
+		pt_json_u64(j, "changes_applied", t->sets + t->dels);
+		pt_json_u64(j, "stream_entries", c->identity.stream_entries);
+		pt_json_u64(j, "invalid_entries", t->invalid + c->identity.malformed_changes);
+		pt_json_u64(j, "full", t->full);
+		pt_json_u64(j, "resyncs", c->identity.resyncs);
+		pt_json_u64(j, "stale_removed", t->stale_removed);
+		pt_json_u64(j, "reconnects", c->identity.reconnects);
+		pt_json_u64(j, "publishes", t->publishes);
+		pt_json_u64(j, "publish_us_last", t->publish_ns_last / 1000);
+		pt_json_u64(j, "lookups", c->identity.lookups);
+		pt_json_u64(j, "found", c->identity.found);
+		pt_json_end_object(j);
+	}
 	pt_json_begin_object(j, "flows");
 	pt_json_u64(j, "created", c->flows.created);
 	pt_json_u64(j, "active", c->flows.active);

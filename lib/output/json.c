@@ -144,6 +144,16 @@ void pt_json_string(struct pt_json *j, const char *key, const char *value)
 	j->need_comma = true;
 }
 
+void pt_json_string_data_key(struct pt_json *j, const char *key, const char *value)
+{
+	if (j->need_comma)
+		json_putc(j, ',');
+	json_escaped(j, key);
+	json_putc(j, ':');
+	json_escaped(j, value);
+	j->need_comma = true;
+}
+
 void pt_json_u64(struct pt_json *j, const char *key, uint64_t value)
 {
 	char digits[20];

@@ -24,7 +24,34 @@ struct pt_flow_record {
 	uint8_t resp_scope;     /* and of the responder */
 	struct pt_geo_result geo[2];   /* [0] originator, [1] responder: looked up for external sides only */
 	bool has_dpi;                  /* dpi holds the flow's classification */
+	bool has_identity;             /* the workload table is followed: podtap.identity is written */
+	uint8_t workload_match[2];     /* enum pt_workload_match of each side */
+	uint64_t identity_generation;  /* of the table the flow's identities came from; 0 = none published yet */
+	/* [0] originator, [1] responder: the identity each side had when the flow started, or NULL. Each is a
+	 * reference the record holds: whoever consumes the record calls pt_flow_record_release(). */
+	struct pt_workload *workload[2];
 	struct pt_dpi_result dpi;
+};
+
+/** Drop the references a record holds (its identities). */
+static inline void pt_flow_record_release(struct pt_flow_record *rec)
+{
+	pt_workload_release(rec->workload[0]);
+	pt_workload_release(rec->workload[1]);
+	rec->workload[0] = rec->workload[1] = NULL;
+}
+
+/** The workload table and its Redis sync. */
+struct pt_output_identity_counters {
+	bool enabled;                              /* the table is followed; else nothing is reported */
+	bool redis_up;                             /* connected to Redis right now */
+	struct pt_workloads_stats table;
+	uint64_t stream_entries;                   /* change-stream entries read */
+	uint64_t malformed_changes;                /* of which lacked op, ip/cidr or identity */
+	uint64_t resyncs;                          /* full reloads from the hashes */
+	uint64_t reconnects;                       /* connections made after a lost one */
+	uint64_t lookups;                          /* flow starts looked up by the workers */
+	uint64_t found;                            /* of which found an identity on at least one side */
 };
 
 /** Every counter podtap reports, summed over workers. */
@@ -41,6 +68,7 @@ struct pt_output_counters {
 	struct pt_geo_cache_stats geo;             /* GeoIP lookups, summed over the workers' caches */
 	struct pt_flow_stats flows;
 	struct pt_capture_stats capture;
+	struct pt_output_identity_counters identity;
 };
 
 /**
@@ -61,6 +89,8 @@ void pt_json_end_object(struct pt_json *j);
 void pt_json_begin_array(struct pt_json *j, const char *key);
 void pt_json_end_array(struct pt_json *j);
 void pt_json_string(struct pt_json *j, const char *key, const char *value);  /* escaped */
+/** A member whose key comes from data (a Kubernetes label): the key is escaped like a value. */
+void pt_json_string_data_key(struct pt_json *j, const char *key, const char *value);
 void pt_json_u64(struct pt_json *j, const char *key, uint64_t value);
 void pt_json_bool(struct pt_json *j, const char *key, bool value);
 /** NUL-terminate. @return the length, or -ENOSPC if the buffer overflowed. */
@@ -116,6 +146,18 @@ struct pt_redis_url {
  * @return 0, or -EINVAL with a one-line reason in @p err.
  */
 int pt_redis_url_parse(const char *text, struct pt_redis_url *url, char *err, size_t err_len);
+
+struct redisContext;
+
+/**
+ * Connect to the server of @p url, then AUTH (as the URL's ACL user, or with the password alone) and SELECT its
+ * database. Connect, read and write time out after @p timeout_ms.
+ * @return a hiredis context (redisFree() it), or NULL with a one-line reason in @p err.
+ */
+struct redisContext *pt_redis_connect(const struct pt_redis_url *url, int timeout_ms, char *err, size_t err_len);
+
+/** "host:port", "[v6]:port" or the socket path, for logs. @return @p buf. */
+const char *pt_redis_url_describe(const struct pt_redis_url *url, char *buf, size_t len);
 
 /** The sensor's status in Redis: HASH <prefix>sensor:<name> with fields version, updated and stats. */
 struct pt_output_redis;

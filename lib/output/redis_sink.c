@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 
 #include <hiredis/hiredis.h>
 
@@ -121,9 +120,11 @@ struct pt_output_redis *pt_output_redis_open(const struct pt_redis_url *url, con
 
 static void redis_drop(struct pt_output_redis *r, const char *why)
 {
+	char where[PT_REDIS_FIELD_LEN + 16];
+
 	if (r->was_up || !r->ever_tried)
-		pt_log(PT_LOG_WARN, "redis %s:%d unreachable (%s); retrying with backoff, output goes on without it",
-		       r->url.socket_path[0] ? r->url.socket_path : r->url.host, r->url.port, why);
+		pt_log(PT_LOG_WARN, "redis %s unreachable (%s); retrying with backoff, output goes on without it",
+		       pt_redis_url_describe(&r->url, where, sizeof(where)), why);
 	r->was_up = false;
 	r->ever_tried = true;
 	if (r->ctx != NULL)
@@ -145,33 +146,67 @@ static bool redis_command_ok(struct pt_output_redis *r, redisReply *reply)
 	return ok;
 }
 
+/* The reply of a setup command: NULL with the reason in err when it failed. */
+static bool redis_setup_ok(redisContext *ctx, redisReply *reply, const char *what, char *err, size_t err_len)
+{
+	bool ok = reply != NULL && reply->type != REDIS_REPLY_ERROR;
+
+	if (!ok)
+		snprintf(err, err_len, "%s: %s", what, reply != NULL ? reply->str : ctx->errstr[0] ? ctx->errstr : "no reply");
+	freeReplyObject(reply);
+	return ok;
+}
+
+redisContext *pt_redis_connect(const struct pt_redis_url *url, int timeout_ms, char *err, size_t err_len)
+{
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
+	redisContext *ctx;
+
+	ctx = url->socket_path[0] ? redisConnectUnixWithTimeout(url->socket_path, tv)
+				  : redisConnectWithTimeout(url->host, url->port, tv);
+	if (ctx == NULL || ctx->err) {
+		snprintf(err, err_len, "%s", ctx != NULL ? ctx->errstr : "out of memory");
+		goto free_ctx;
+	}
+	redisSetTimeout(ctx, tv);
+	if (url->password[0] != '\0' &&
+	    !redis_setup_ok(ctx, url->user[0] ? redisCommand(ctx, "AUTH %s %s", url->user, url->password)
+					      : redisCommand(ctx, "AUTH %s", url->password), "AUTH", err, err_len))
+		goto free_ctx;
+	if (url->db != 0 && !redis_setup_ok(ctx, redisCommand(ctx, "SELECT %d", url->db), "SELECT", err, err_len))
+		goto free_ctx;
+	return ctx;
+
+free_ctx:
+	if (ctx != NULL)
+		redisFree(ctx);
+	return NULL;
+}
+
+const char *pt_redis_url_describe(const struct pt_redis_url *url, char *buf, size_t len)
+{
+	if (url->socket_path[0])
+		snprintf(buf, len, "%s", url->socket_path);
+	else
+		snprintf(buf, len, strchr(url->host, ':') ? "[%s]:%d" : "%s:%d", url->host, url->port);
+	return buf;
+}
+
 static bool redis_connect(struct pt_output_redis *r)
 {
-	struct timeval tv = { .tv_sec = 0, .tv_usec = REDIS_TIMEOUT_MS * 1000 };
+	char why[PT_REDIS_FIELD_LEN], where[PT_REDIS_FIELD_LEN + 16];
 
 	if (r->ctx != NULL)
 		return true;
 	if (r->ever_tried && pt_time_mono_ns() < r->retry_at_mono_ns)
 		return false;
-	r->ctx = r->url.socket_path[0] ? redisConnectUnixWithTimeout(r->url.socket_path, tv)
-				       : redisConnectWithTimeout(r->url.host, r->url.port, tv);
-	if (r->ctx == NULL || r->ctx->err) {
-		redis_drop(r, r->ctx ? r->ctx->errstr : "out of memory");
+	r->ctx = pt_redis_connect(&r->url, REDIS_TIMEOUT_MS, why, sizeof(why));
+	if (r->ctx == NULL) {
+		redis_drop(r, why);
 		return false;
 	}
-	redisSetTimeout(r->ctx, tv);
-	if (r->url.password[0] != '\0') {
-		redisReply *reply = r->url.user[0] ? redisCommand(r->ctx, "AUTH %s %s", r->url.user, r->url.password)
-						   : redisCommand(r->ctx, "AUTH %s", r->url.password);
-
-		if (!redis_command_ok(r, reply))
-			return false;
-	}
-	if (r->url.db != 0 && !redis_command_ok(r, redisCommand(r->ctx, "SELECT %d", r->url.db)))
-		return false;
 	if (!r->was_up)
-		pt_log(PT_LOG_INFO, "redis %s:%d connected", r->url.socket_path[0] ? r->url.socket_path : r->url.host,
-		       r->url.port);
+		pt_log(PT_LOG_INFO, "redis %s connected", pt_redis_url_describe(&r->url, where, sizeof(where)));
 	r->was_up = true;
 	r->ever_tried = true;
 	r->backoff_ns = REDIS_BACKOFF_MIN_NS;

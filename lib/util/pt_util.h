@@ -115,4 +115,95 @@ void pt_free_aligned(void *ptr);
  */
 const char *pt_addr_format(uint8_t ip_version, const uint8_t addr[16], char buf[PT_ADDR_TEXT_LEN]);
 
+/* ---- one pointer published to readers by RCU ------------------------------ */
+
+/*
+ * A value (a database handle, a table) that one publisher thread replaces while reader threads (workers)
+ * use it without locks, with DPDK's rte_rcu_qsbr on memory allocated here (no EAL needed):
+ *
+ *   publisher, at start:  rcu = pt_rcu_create(first, n_readers, free_fn, arg);
+ *   reader r, at start:   pt_rcu_reader_online(rcu, r);
+ *   reader, per burst:    v = pt_rcu_current(rcu); ... use v ...; pt_rcu_quiescent(rcu, r);
+ *   reader r, at stop:    pt_rcu_reader_offline(rcu, r);
+ *   publisher:            pt_rcu_publish(rcu, next);   (never waits)  pt_rcu_reclaim(rcu);   (periodically)
+ *   publisher, at exit:   after every reader stopped, pt_rcu_free(rcu).
+ *
+ * A replaced value is freed (free_fn) by a later pt_rcu_reclaim() once every online reader has reported
+ * quiescent since the swap. An offline reader does not hold a grace period back.
+ */
+
+/** Replaced values that may wait for their grace period at once. */
+#define PT_RCU_RETIRED_MAX 8
+
+struct pt_rcu;
+
+/**
+ * Publish @p first (may be NULL) for readers numbered 0 .. @p max_readers - 1.
+ * @param free_fn frees a replaced value: free_fn(value, free_arg).
+ * @return the publication, owning @p first; NULL when @p max_readers is 0 or above RTE_MAX_LCORE, @p free_fn is
+ *         NULL, or memory runs out (then @p first still belongs to the caller).
+ */
+struct pt_rcu *pt_rcu_create(void *first, uint32_t max_readers, void (*free_fn)(void *value, void *arg), void *free_arg);
+
+/** Free the current value, every retired one and the publication. Only after every reader stopped; NULL is a no-op. */
+void pt_rcu_free(struct pt_rcu *rcu);
+
+/** Reader side, at start (from the reader's thread). @return 0, or -EINVAL when @p reader >= max_readers. */
+int pt_rcu_reader_online(struct pt_rcu *rcu, uint32_t reader);
+
+/** Reader side, at stop: grace periods no longer wait for this reader. */
+void pt_rcu_reader_offline(struct pt_rcu *rcu, uint32_t reader);
+
+/** Reader side: the current value, valid until this reader's next pt_rcu_quiescent(). NULL for a NULL @p rcu. */
+void *pt_rcu_current(struct pt_rcu *rcu);
+
+/** Publisher side: the current value (the one the publisher itself last published). */
+void *pt_rcu_current_publisher(const struct pt_rcu *rcu);
+
+/** Reader side: this reader holds no value any more. NULL @p rcu: no-op. */
+void pt_rcu_quiescent(struct pt_rcu *rcu, uint32_t reader);
+
+/**
+ * Publisher side: make @p value current and retire the old one (freed by pt_rcu_reclaim() after a grace period).
+ * @return 0 (the publication owns @p value), -EBUSY when PT_RCU_RETIRED_MAX values still wait (@p value still
+ *         belongs to the caller: reclaim and try again later), -EINVAL for a NULL argument.
+ */
+int pt_rcu_publish(struct pt_rcu *rcu, void *value);
+
+/** Publisher side: free retired values whose grace period has ended. @return how many still wait. */
+unsigned pt_rcu_reclaim(struct pt_rcu *rcu);
+
+/* ---- reading JSON -------------------------------------------------------- */
+
+/** Longest object key pt_json_read() passes, with its NUL (a Kubernetes label key is at most 317 bytes). */
+#define PT_JSON_KEY_LEN 320
+
+enum pt_json_type { PT_JSON_NULL, PT_JSON_BOOL, PT_JSON_NUMBER, PT_JSON_STRING, PT_JSON_ARRAY, PT_JSON_OBJECT };
+
+/** One value inside a document: its type and its raw text (quotes and brackets included), not copied. */
+struct pt_json_value {
+	enum pt_json_type type;
+	const char *text;
+	size_t len;
+};
+
+/** Called per member (key decoded) or per array element (key NULL); a negative return stops the walk. */
+typedef int (*pt_json_member_fn)(void *ctx, const char *key, const struct pt_json_value *value);
+
+/**
+ * Check that text[0..len) is one JSON object or array (RFC 8259, nesting at most 32 deep), then call @p fn for
+ * each of its members or elements in order. Nested values are passed raw: read them with another pt_json_read()
+ * call. Allocates nothing.
+ * @return 0, -EINVAL for malformed JSON, a key longer than PT_JSON_KEY_LEN - 1 bytes, or a NULL argument, or the
+ *         callback's negative return.
+ */
+int pt_json_read(const char *text, size_t len, pt_json_member_fn fn, void *ctx);
+
+/**
+ * Decode a string value (escapes, \u surrogate pairs) into @p out as UTF-8 with a NUL.
+ * @return the length, -ENOSPC when it does not fit in @p cap, -EINVAL for a value that is not a string or holds
+ *         \u0000 or a lone surrogate.
+ */
+int pt_json_string_decode(const struct pt_json_value *v, char *out, size_t cap);
+
 #endif /* PT_UTIL_H */
