@@ -191,13 +191,20 @@ struct pt_workload *pt_workload_parse(const char *json, size_t len, char *err, s
 		snprintf(err, err_len, "identity JSON is longer than %d bytes", PT_WORKLOAD_JSON_MAX);
 		return NULL;
 	}
+	/* An array's elements come with a NULL key: only an object may reach parse_member(). */
+	{
+		size_t lead = 0;
+
+		while (lead < len && strchr(" \t\r\n", json[lead]) != NULL && json[lead] != '\0')
+			lead++;
+		if (lead == len || json[lead] != '{') {
+			snprintf(err, err_len, "identity is not a JSON object");
+			return NULL;
+		}
+	}
 	if (pt_json_read(json, len, parse_member, &p) != 0) {
 		if (err_len > 0 && err[0] == '\0')
 			snprintf(err, err_len, "identity is not a JSON object");
-		return NULL;
-	}
-	if (json[strspn(json, " \t\r\n")] != '{') {
-		snprintf(err, err_len, "identity is not a JSON object");
 		return NULL;
 	}
 	if (!p.has_kind || workload_kind_parse(p.kind, &kind) != 0) {

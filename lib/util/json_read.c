@@ -242,40 +242,29 @@ int pt_json_string_decode(const struct pt_json_value *v, char *out, size_t cap)
 	return json_decode(v->text, v->len, out, cap);
 }
 
-int pt_json_read(const char *text, size_t len, pt_json_member_fn fn, void *ctx)
+/* Walk the members or elements of the validated container at p (its closing bracket ends at close); call fn for
+ * each when fn is not NULL. Without fn, it only checks that every key decodes and fits. */
+static int json_walk(const char *p, const char *close, pt_json_member_fn fn, void *ctx)
 {
-	const char *p, *end = text + len, *close;
-	enum pt_json_type type;
+	const char *end = close;
 	char key[PT_JSON_KEY_LEN];
-	bool object;
+	bool object = *p == '{';
 
-	if (text == NULL || fn == NULL)
-		return -EINVAL;
-	/* Validate everything first, so that a callback never sees part of a malformed document. */
-	p = json_ws(text, end);
-	if (p >= end || (*p != '{' && *p != '['))
-		return -EINVAL;
-	close = json_skip_container(p, end, 0);
-	if (close == NULL || json_ws(close, end) != end)
-		return -EINVAL;
-
-	object = *p == '{';
 	p = json_ws(p + 1, end);
 	while (p < close - 1) {
 		struct pt_json_value v;
-		const char *key_end = NULL;
 
 		if (object) {
-			key_end = json_skip_string(p, end);
+			const char *key_end = json_skip_string(p, end);
+
 			if (json_decode(p, (size_t)(key_end - p), key, sizeof(key)) < 0)
 				return -EINVAL;
 			p = json_ws(json_ws(key_end, end) + 1, end);     /* past the ':' */
 		}
 		v.text = p;
-		p = json_skip_value(p, end, 1, &type);
-		v.type = type;
+		p = json_skip_value(p, end, 1, &v.type);
 		v.len = (size_t)(p - v.text);
-		{
+		if (fn != NULL) {
 			int rc = fn(ctx, object ? key : NULL, &v);
 
 			if (rc < 0)
@@ -286,4 +275,22 @@ int pt_json_read(const char *text, size_t len, pt_json_member_fn fn, void *ctx)
 			p = json_ws(p + 1, end);
 	}
 	return 0;
+}
+
+int pt_json_read(const char *text, size_t len, pt_json_member_fn fn, void *ctx)
+{
+	const char *p, *end = text + len, *close;
+
+	if (text == NULL || fn == NULL)
+		return -EINVAL;
+	/* Validate everything first, keys included, so that a callback never sees part of a malformed document. */
+	p = json_ws(text, end);
+	if (p >= end || (*p != '{' && *p != '['))
+		return -EINVAL;
+	close = json_skip_container(p, end, 0);
+	if (close == NULL || json_ws(close, end) != end)
+		return -EINVAL;
+	if (*p == '{' && json_walk(p, close, NULL, NULL) < 0)
+		return -EINVAL;
+	return json_walk(p, close, fn, ctx);
 }

@@ -124,6 +124,9 @@ static void test_defaults(void **state)
 	assert_string_equal(c.geo.asn_db, "/var/lib/podtap/geoip/asn.mmdb");
 	assert_int_equal(c.geo.cache_size, 65536);
 	assert_int_equal(c.geo.reload_interval_ns, 60 * SEC);
+	assert_true(c.identity.enabled);
+	assert_int_equal(c.identity.resync_interval_ns, 300 * SEC);
+	assert_int_equal(c.identity.max_entries, 1048576);
 }
 
 /* The table itself: unique paths, field sizes that hold the bounds, defaults that parse. */
@@ -212,7 +215,8 @@ static const char all_keys_yaml[] =
 	"  service: 10.96.0.0/12\n  node: [192.168.10.5, \"::1\", 0.0.0.0/0]\n"
 	"dpi: {enabled: off, max_packets: 1000, max_flows: 1024}\n"
 	"dns: {cache_size: 16777216, ttl_floor: 0, ttl_cap: 7d}\n"
-	"geo:\n  country_db: ''\n  asn_db: /srv/asn.mmdb\n  cache_size: 1024\n  reload_interval: 0\n";
+	"geo:\n  country_db: ''\n  asn_db: /srv/asn.mmdb\n  cache_size: 1024\n  reload_interval: 0\n"
+	"identity: {enabled: no, resync_interval: 90s, max_entries: 16}\n";
 
 static const char *const all_keys_set[] = {
 	"sensor.name=edge-1", "log.level=DEBUG", "capture.workers=4", "capture.rx_descriptors=4096",
@@ -228,7 +232,7 @@ static const char *const all_keys_set[] = {
 	"networks.service=10.96.0.0/12", "networks.node=192.168.10.5,::1 ,0.0.0.0/0", "dpi.enabled=off",
 	"dpi.max_packets=1000", "dpi.max_flows=1024", "dns.cache_size=16777216", "dns.ttl_floor=0",
 	"dns.ttl_cap=7d", "geo.country_db=", "geo.asn_db=/srv/asn.mmdb", "geo.cache_size=1024",
-	"geo.reload_interval=0",
+	"geo.reload_interval=0", "identity.enabled=no", "identity.resync_interval=90s", "identity.max_entries=16",
 };
 
 static void check_all_keys(const struct pt_config *c)
@@ -280,6 +284,9 @@ static void check_all_keys(const struct pt_config *c)
 	assert_string_equal(c->geo.asn_db, "/srv/asn.mmdb");
 	assert_int_equal(c->geo.cache_size, 1024);
 	assert_int_equal(c->geo.reload_interval_ns, 0);
+	assert_false(c->identity.enabled);
+	assert_int_equal(c->identity.resync_interval_ns, 90 * SEC);
+	assert_int_equal(c->identity.max_entries, 16);
 }
 
 static void test_every_key_yaml_and_set(void **state)

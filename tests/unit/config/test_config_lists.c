@@ -300,6 +300,12 @@ void test_new_key_ranges(void **state)
 		{ "geo:\n  reload_interval: 25h\n", 2, "geo.reload_interval: expected 0 or a duration in 1s..24h, got '25h'" },
 		{ "geo:\n  asn_db: [a]\n", 2, "geo.asn_db: expected a string of at most 255 characters, got a list" },
 		{ "geo:\n  country_mmdb: x\n", 2, "unknown key 'geo.country_mmdb' (did you mean 'geo.country_db'?)" },
+		{ "identity:\n  resync_interval: 0\n", 2, "identity.resync_interval: expected a duration in 1s..7d, got '0'" },
+		{ "identity:\n  resync_interval: 8d\n", 2, "identity.resync_interval: expected a duration in 1s..7d, got '8d'" },
+		{ "identity:\n  max_entries: 15\n", 2, "identity.max_entries: expected an integer in 16..16777216, got '15'" },
+		{ "identity:\n  max_entries: 16777217\n", 2,
+		  "identity.max_entries: expected an integer in 16..16777216, got '16777217'" },
+		{ "identity:\n  max_entry: 20\n", 2, "unknown key 'identity.max_entry' (did you mean 'identity.max_entries'?)" },
 	};
 	static const struct set_case bad[] = {
 		{ "dpi.max_packets=1001", "expected an integer in 1..1000, got '1001'" },
@@ -307,6 +313,7 @@ void test_new_key_ranges(void **state)
 		{ "dns.ttl_floor=2h", "expected a duration in 0s..1h, got '2h'" },
 		{ "geo.reload_interval=0.5", "expected 0 or a duration in 1s..24h, got '0.5'" },
 		{ "geo.cache_size=", "expected an integer in 1024..16777216, got ''" },
+		{ "identity.enabled=maybe", "expected a boolean (true/false, yes/no, on/off), got 'maybe'" },
 	};
 	static const char edges[] =
 		"dpi: {enabled: no, max_packets: 1, max_flows: 4194304}\n"

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* bench_identity.c - Workload table benchmark: lookups per second on one worker with a large table, and the cost of publishing one. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+
+#include "pt_identity.h"
+#include "pt_util.h"
+
+#define QUERIES (1u << 20)
+
+static const char identity_fmt[] =
+	"{\"kind\":\"pod\",\"namespace\":\"ns-%u\",\"pod\":\"web-%u-abcde\",\"pod_uid\":\"uid-%u\","
+	"\"workload_kind\":\"Deployment\",\"workload\":\"web-%u\",\"node\":\"node-%u\",\"service_account\":\"web\","
+	"\"labels\":{\"app\":\"web-%u\",\"pod-template-hash\":\"7d4f9\"},\"images\":[\"registry.example/web:1.0\"],"
+	"\"start_time\":\"2026-01-02T03:04:06Z\",\"source\":\"bench\"}";
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* Pod i lives at 10.(64 + i / 65536).(i / 256 % 256).(i % 256): 10.64.0.0/10 holds 4M of them. */
+static void pod_addr(uint32_t i, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	addr[0] = 10;
+	addr[1] = (uint8_t)(64 + i / 65536);
+	addr[2] = (uint8_t)(i / 256 % 256);
+	addr[3] = (uint8_t)(i % 256);
+}
+
+static void set_pod(struct pt_workloads *ws, uint32_t i, uint32_t version)
+{
+	char field[32], json[1024], err[256];
+	uint8_t a[16];
+	int len;
+
+	pod_addr(i, a);
+	snprintf(field, sizeof(field), "%u.%u.%u.%u", a[0], a[1], a[2], a[3]);
+	len = snprintf(json, sizeof(json), identity_fmt, i % 50, i, i * 7 + version, i / 10, i % 300, i / 10);
+	if (pt_workloads_set(ws, field, false, json, (size_t)len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench_identity: %s\n", err);
+		exit(1);
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t pods = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 100000;
+	uint32_t publishes = 21, hit = 0;
+	uint64_t publish_ns[21], t0, t1, c0, c1, mono0, mono1, sink = 0;
+	const struct pt_workload_table *t;
+	struct pt_workloads *ws;
+	uint8_t (*queries)[16];
+	uint64_t build_ns;
+	char err[256];
+
+	ws = pt_workloads_create(pods * 2 + 1024, 1);
+	queries = malloc(sizeof(*queries) * QUERIES);
+	if (ws == NULL || queries == NULL || pods == 0 || pods > 4000000)
+		return 1;
+	/* 256 node pod-CIDRs and a service range: the networks a lookup falls back to. */
+	for (uint32_t n = 0; n < 256; n++) {
+		char field[32];
+
+		snprintf(field, sizeof(field), "10.%u.%u.0/24", 200 + n / 256, n % 256);
+		if (pt_workloads_set(ws, field, true, "{\"kind\":\"node\",\"node\":\"node-x\"}", 33, err, sizeof(err)) < 0)
+			return 1;
+	}
+	pt_workloads_set(ws, "10.96.0.0/12", true, "{\"kind\":\"node\",\"node\":\"svc\"}", 30, err, sizeof(err));
+	t0 = pt_time_mono_ns();
+	for (uint32_t i = 0; i < pods; i++)
+		set_pod(ws, i, 0);
+	build_ns = pt_time_mono_ns() - t0;
+	if (pt_workloads_publish(ws) != 1 || pt_workloads_reader_online(ws, 0) != 0)
+		return 1;
+
+	/* Publishing: one changed pod, then a whole new table copy for the workers. */
+	for (uint32_t k = 0; k < publishes; k++) {
+		set_pod(ws, (uint32_t)(rng() % pods), k + 1);
+		t0 = pt_time_mono_ns();
+		if (pt_workloads_publish(ws) != 1)
+			return 1;
+		publish_ns[k] = pt_time_mono_ns() - t0;
+		pt_workloads_quiescent(ws, 0);
+		pt_workloads_reclaim(ws);
+	}
+	qsort(publish_ns, publishes, sizeof(publish_ns[0]), cmp_u64);
+
+	/* Queries: half pods, a quarter in a node CIDR only, a quarter external (no entry, every network tried). */
+	for (uint32_t q = 0; q < QUERIES; q++) {
+		uint64_t r = rng();
+
+		memset(queries[q], 0, 16);
+		if (r % 4 < 2) {
+			pod_addr((uint32_t)((r >> 8) % pods), queries[q]);
+		} else if (r % 4 == 2) {
+			queries[q][0] = 10;
+			queries[q][1] = 200;
+			queries[q][2] = (uint8_t)(r >> 8);
+			queries[q][3] = (uint8_t)(r >> 16);
+		} else {
+			queries[q][0] = 203;
+			queries[q][1] = 0;
+			queries[q][2] = 113;
+			queries[q][3] = (uint8_t)(r >> 8);
+		}
+	}
+	t = pt_workloads_current(ws);
+	mono0 = pt_time_mono_ns();
+	c0 = rte_rdtsc();
+	for (int round = 0; round < 4; round++) {
+		for (uint32_t q = 0; q < QUERIES; q++) {
+			struct pt_workload *w = pt_workload_table_lookup(t, 4, queries[q], NULL);
+
+			hit += w != NULL;
+			sink += (uintptr_t)w;
+		}
+	}
+	c1 = rte_rdtsc();
+	mono1 = pt_time_mono_ns();
+	/* A flow start as the worker does it: both sides, a reference on each identity found, released later. */
+	t1 = rte_rdtsc();
+	for (uint32_t q = 0; q + 1 < QUERIES; q += 2) {
+		struct pt_workload *a = pt_workload_table_lookup(t, 4, queries[q], NULL);
+		struct pt_workload *b = pt_workload_table_lookup(t, 4, queries[q + 1], NULL);
+
+		pt_workload_retain(a);
+		pt_workload_retain(b);
+		pt_workload_release(a);
+		pt_workload_release(b);
+	}
+	{
+		uint64_t flow_cycles = rte_rdtsc() - t1;
+		double lookups = 4.0 * QUERIES, secs = (double)(mono1 - mono0) / 1e9;
+
+		printf("{\"pods\": %u, \"networks\": 257, \"build_ms\": %.1f, \"publish_ms_median\": %.3f, "
+		       "\"publish_ms_max\": %.3f, \"lookups_per_sec\": %.0f, \"cycles_per_lookup\": %.1f, "
+		       "\"hit_ratio\": %.3f, \"cycles_per_flow_start\": %.1f, \"checksum\": %" PRIu64 "}\n",
+		       pods, (double)build_ns / 1e6, (double)publish_ns[publishes / 2] / 1e6,
+		       (double)publish_ns[publishes - 1] / 1e6, lookups / secs, (double)(c1 - c0) / lookups,
+		       (double)hit / lookups, (double)flow_cycles / (QUERIES / 2), sink & 0xff);
+	}
+	pt_workloads_quiescent(ws, 0);
+	pt_workloads_reader_offline(ws, 0);
+	pt_workloads_free(ws);
+	free(queries);
+	return 0;
+}
