@@ -53,6 +53,16 @@ static void set_pod(struct pt_workloads *ws, uint32_t i, uint32_t version)
 	}
 }
 
+static void set_network(struct pt_workloads *ws, const char *cidr, const char *json)
+{
+	char err[256];
+
+	if (pt_workloads_set(ws, cidr, true, json, strlen(json), err, sizeof(err)) < 0) {
+		fprintf(stderr, "bench_identity: %s: %s\n", cidr, err);
+		exit(1);
+	}
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -69,34 +79,42 @@ int main(int argc, char **argv)
 	struct pt_workloads *ws;
 	uint8_t (*queries)[16];
 	uint64_t build_ns;
-	char err[256];
 
+	if (pods == 0 || pods > 4000000) {
+		fprintf(stderr, "usage: bench_identity [PODS]   (1..4000000, default 100000)\n");
+		return 2;
+	}
 	ws = pt_workloads_create(pods * 2 + 1024, 1);
 	queries = malloc(sizeof(*queries) * QUERIES);
-	if (ws == NULL || queries == NULL || pods == 0 || pods > 4000000)
+	if (ws == NULL || queries == NULL) {
+		fprintf(stderr, "bench_identity: out of memory\n");
 		return 1;
+	}
 	/* 256 node pod-CIDRs and a service range: the networks a lookup falls back to. */
 	for (uint32_t n = 0; n < 256; n++) {
 		char field[32];
 
 		snprintf(field, sizeof(field), "10.%u.%u.0/24", 200 + n / 256, n % 256);
-		if (pt_workloads_set(ws, field, true, "{\"kind\":\"node\",\"node\":\"node-x\"}", 33, err, sizeof(err)) < 0)
-			return 1;
+		set_network(ws, field, "{\"kind\":\"node\",\"node\":\"node-x\"}");
 	}
-	pt_workloads_set(ws, "10.96.0.0/12", true, "{\"kind\":\"node\",\"node\":\"svc\"}", 30, err, sizeof(err));
+	set_network(ws, "10.96.0.0/12", "{\"kind\":\"service\",\"namespace\":\"kube-system\",\"workload\":\"svc\"}");
 	t0 = pt_time_mono_ns();
 	for (uint32_t i = 0; i < pods; i++)
 		set_pod(ws, i, 0);
 	build_ns = pt_time_mono_ns() - t0;
-	if (pt_workloads_publish(ws) != 1 || pt_workloads_reader_online(ws, 0) != 0)
+	if (pt_workloads_publish(ws) != 1 || pt_workloads_reader_online(ws, 0) != 0) {
+		fprintf(stderr, "bench_identity: first publish failed\n");
 		return 1;
+	}
 
 	/* Publishing: one changed pod, then a whole new table copy for the workers. */
 	for (uint32_t k = 0; k < publishes; k++) {
 		set_pod(ws, (uint32_t)(rng() % pods), k + 1);
 		t0 = pt_time_mono_ns();
-		if (pt_workloads_publish(ws) != 1)
+		if (pt_workloads_publish(ws) != 1) {
+			fprintf(stderr, "bench_identity: publish %u failed\n", k);
 			return 1;
+		}
 		publish_ns[k] = pt_time_mono_ns() - t0;
 		pt_workloads_quiescent(ws, 0);
 		pt_workloads_reclaim(ws);
