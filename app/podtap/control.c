@@ -63,11 +63,7 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 	    control_open_sink(opt->stats_path, "--stats", &ctl->stats_out, err, err_len) != 0)
 		goto close_sinks;
 	if (cfg->redis.enabled) {
-		struct pt_redis_url url;
-
-		if (pt_redis_url_parse(cfg->redis.url, &url, err, err_len) != 0)
-			goto close_sinks;
-		ctl->redis = pt_output_redis_open(&url, cfg->redis.prefix, ctl->observer_name);
+		ctl->redis = pt_output_redis_open(&shared->redis_url, cfg->redis.prefix, ctl->observer_name);
 		if (ctl->redis == NULL) {
 			snprintf(err, err_len, "out of memory for the Redis connection");
 			goto close_sinks;

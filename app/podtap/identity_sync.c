@@ -315,8 +315,8 @@ static void *sync_main(void *arg)
 	return NULL;
 }
 
-struct pt_identity_sync *pt_identity_sync_start(const struct pt_config *cfg, struct pt_workloads *ws, char *err,
-						size_t err_len)
+struct pt_identity_sync *pt_identity_sync_start(const struct pt_config *cfg, const struct pt_redis_url *url,
+						struct pt_workloads *ws, char *err, size_t err_len)
 {
 	struct pt_identity_sync *s = calloc(1, sizeof(*s));
 
@@ -324,8 +324,7 @@ struct pt_identity_sync *pt_identity_sync_start(const struct pt_config *cfg, str
 		snprintf(err, err_len, "out of memory");
 		return NULL;
 	}
-	if (pt_redis_url_parse(cfg->redis.url, &s->url, err, err_len) != 0)
-		goto free_sync;
+	s->url = *url;
 	s->ws = ws;
 	pt_redis_url_describe(&s->url, s->where, sizeof(s->where));
 	snprintf(s->key_addresses, sizeof(s->key_addresses), "%sworkloads", cfg->redis.prefix);
@@ -352,7 +351,6 @@ free_ctx:
 	if (s->ctx != NULL)
 		redisFree(s->ctx);
 	pthread_mutex_destroy(&s->lock);
-free_sync:
 	free(s);
 	return NULL;
 }

@@ -42,6 +42,7 @@ static void print_usage(FILE *out)
 		"      --alerts PATH    append alerts to PATH ('-' = stdout); same as output.alerts\n"
 		"      --stats PATH     append counter metrics to PATH every stats.interval and at exit\n"
 		"      --redis URL      Redis for workloads and alerts, e.g. redis://127.0.0.1:6379; same as redis.url\n"
+		"                       (a URL without a password takes REDIS_PASSWORD and REDIS_USER from the environment)\n"
 		"      --no-redis       run without Redis (redis.enabled=false)\n"
 		"      --exit-idle SEC  stop after SEC (a duration: 2, 500ms, 1m) without packets; replays then use\n"
 		"                       packet time only, so they give the same records as -r\n"
@@ -159,6 +160,26 @@ static void shared_free(struct pt_shared *shared)
 	memset(shared, 0, sizeof(*shared));
 }
 
+/*
+ * A URL without a password takes it (and an ACL user) from the environment, as podtap-k8s-sync and podtapctl
+ * do, so that a secret need not sit in the configuration file or on the command line (ps shows it there).
+ */
+static int redis_credentials_from_env(struct pt_redis_url *url, char *err, size_t err_len)
+{
+	const char *password = getenv("REDIS_PASSWORD"), *user = getenv("REDIS_USER");
+
+	if (url->password[0] != '\0' || password == NULL || password[0] == '\0')
+		return 0;
+	if (strlen(password) >= sizeof(url->password) || (user != NULL && strlen(user) >= sizeof(url->user))) {
+		snprintf(err, err_len, "REDIS_PASSWORD or REDIS_USER is longer than %zu bytes", sizeof(url->password) - 1);
+		return -EINVAL;
+	}
+	snprintf(url->password, sizeof(url->password), "%s", password);
+	if (url->user[0] == '\0' && user != NULL)
+		snprintf(url->user, sizeof(url->user), "%s", user);
+	return 0;
+}
+
 /* The workload table, loaded from Redis and followed there by a thread of the control side. */
 static int shared_create_workloads(const struct pt_config *cfg, struct pt_shared *shared)
 {
@@ -174,7 +195,7 @@ static int shared_create_workloads(const struct pt_config *cfg, struct pt_shared
 		fprintf(stderr, "podtap: error: out of memory\n");
 		return 1;
 	}
-	shared->identity_sync = pt_identity_sync_start(cfg, shared->workloads, err, sizeof(err));
+	shared->identity_sync = pt_identity_sync_start(cfg, &shared->redis_url, shared->workloads, err, sizeof(err));
 	if (shared->identity_sync == NULL) {
 		fprintf(stderr, "podtap: error: identity: %s\n", err);
 		return 1;
@@ -183,11 +204,12 @@ static int shared_create_workloads(const struct pt_config *cfg, struct pt_shared
 }
 
 /* The read-mostly tables: networks, the GeoIP databases (the control side says which it loaded), workloads. */
-static int shared_create(const struct pt_config *cfg, struct pt_shared *shared)
+static int shared_create(const struct pt_config *cfg, const struct pt_redis_url *redis_url, struct pt_shared *shared)
 {
 	struct pt_geo_db *db;
 
 	memset(shared, 0, sizeof(*shared));
+	shared->redis_url = *redis_url;
 	shared->nets = pt_identity_networks_create(cfg);
 	db = pt_geo_db_open(cfg->geo.country_db, cfg->geo.asn_db);
 	if (db != NULL) {
@@ -212,6 +234,7 @@ int main(int argc, char **argv)
 	struct pt_config cfg;
 	struct pt_options opt;
 	struct pt_shared shared;
+	struct pt_redis_url redis_url;
 	enum pt_log_level level;
 	int rc;
 
@@ -222,11 +245,12 @@ int main(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (pt_log_level_parse(cfg.log.level, &level) == 0)
 		pt_log_set_level(level);
+	memset(&redis_url, 0, sizeof(redis_url));
 	if (cfg.redis.enabled) {
-		struct pt_redis_url url;
 		char err[PT_CONFIG_ERR_LEN];
 
-		if (pt_redis_url_parse(cfg.redis.url, &url, err, sizeof(err)) != 0) {
+		if (pt_redis_url_parse(cfg.redis.url, &redis_url, err, sizeof(err)) != 0 ||
+		    redis_credentials_from_env(&redis_url, err, sizeof(err)) != 0) {
 			fprintf(stderr, "podtap: error: redis.url: %s\n", err);
 			return EXIT_USAGE;
 		}
@@ -235,7 +259,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	rc = shared_create(&cfg, &shared);
+	rc = shared_create(&cfg, &redis_url, &shared);
 	if (rc != 0)
 		return rc;
 	if (opt.pcap_file != NULL || opt.iface != NULL)

@@ -39,6 +39,7 @@ struct pt_shared {
 	struct pt_geo_published *geo;              /* RCU-published GeoIP/ASN databases */
 	struct pt_workloads *workloads;            /* RCU-published workload table; NULL with identity off */
 	struct pt_identity_sync *identity_sync;    /* the thread filling it from Redis */
+	struct pt_redis_url redis_url;             /* redis.url parsed, with REDIS_USER/REDIS_PASSWORD applied */
 };
 
 /** What a worker keeps per flow-table slot: the identity each side had when the flow started. */
@@ -156,12 +157,12 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 
 /** identity_sync.c: the thread that fills shared->workloads from Redis. */
 /**
- * Load the table from Redis (before returning, so that the first packet already finds it; when Redis is down,
- * log it and go on with an empty table), then follow changes on a thread of its own.
- * @return the sync, or NULL with a one-line reason in @p err (a bad redis.url, out of memory).
+ * Load the table from the Redis at @p url (before returning, so that the first packet already finds it; when
+ * Redis is down, log it and go on with an empty table), then follow changes on a thread of its own.
+ * @return the sync, or NULL with a one-line reason in @p err (out of memory, no thread).
  */
-struct pt_identity_sync *pt_identity_sync_start(const struct pt_config *cfg, struct pt_workloads *ws, char *err,
-						size_t err_len);
+struct pt_identity_sync *pt_identity_sync_start(const struct pt_config *cfg, const struct pt_redis_url *url,
+						struct pt_workloads *ws, char *err, size_t err_len);
 /** Stop the thread and disconnect; NULL is a no-op. */
 void pt_identity_sync_stop(struct pt_identity_sync *s);
 /** The sync's and the table's counters, as of the thread's last step. */
