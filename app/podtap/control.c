@@ -132,6 +132,17 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 				pt_json_init(&j, ctl->line, sizeof(ctl->line));
 				pt_output_format_flow(&j, rec, &fctx);
 				len = pt_json_finish(&j);
+				if (len < 0) {
+					/* Labels are the only unbounded part (up to 256 a side): write the record without. */
+					fctx.omit_labels = true;
+					pt_json_init(&j, ctl->line, sizeof(ctl->line));
+					pt_output_format_flow(&j, rec, &fctx);
+					len = pt_json_finish(&j);
+					if (len > 0)
+						ctl->records_labels_omitted++;
+					else
+						ctl->records_too_long++;
+				}
 				if (len > 0)
 					pt_output_file_write(ctl->flows_out, ctl->line, (size_t)len);
 			}
@@ -147,6 +158,8 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->records_labels_omitted = ctl->records_labels_omitted;
+	c->records_too_long = ctl->records_too_long;
 	for (uint32_t i = 0; i < ctl->n_workers; i++) {
 		const struct pt_worker *w = &ctl->workers[i];
 		struct pt_flow_stats fs;
@@ -296,7 +309,8 @@ int pt_control_fini(struct pt_control *ctl)
 	pt_control_sum_counters(ctl, &c);
 	pt_log(PT_LOG_INFO, "%" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64 " records written, %" PRIu64
 	       " dropped; capture missed %" PRIu64 ", no mbuf %" PRIu64,
-	       c.packets, c.flows.created, ctl->records_written, c.records_dropped, c.capture.imissed, c.capture.rx_nombuf);
+	       c.packets, c.flows.created, ctl->records_written - ctl->records_too_long,
+	       c.records_dropped + c.records_too_long, c.capture.imissed, c.capture.rx_nombuf);
 	rc |= pt_output_file_close(ctl->flows_out);
 	rc |= pt_output_file_close(ctl->alerts_out);
 	rc |= pt_output_file_close(ctl->stats_out);

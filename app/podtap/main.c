@@ -187,7 +187,7 @@ static int shared_create_workloads(const struct pt_config *cfg, struct pt_shared
 
 	if (!cfg->identity.enabled || !cfg->redis.enabled) {
 		if (cfg->identity.enabled)
-			pt_log(PT_LOG_INFO, "identity: redis is off, so flows carry no workload identity");
+			pt_log(PT_LOG_DEBUG, "identity: redis is off, so flows carry no workload identity");
 		return 0;
 	}
 	shared->workloads = pt_workloads_create(cfg->identity.max_entries, PT_MAX_WORKERS);

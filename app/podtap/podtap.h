@@ -136,7 +136,9 @@ struct pt_control {
 	bool redis_published;                  /* the last status write succeeded */
 	uint64_t started_mono_ns;
 	uint64_t next_stats_mono_ns;
-	uint64_t records_written;
+	uint64_t records_written;        /* drained from the rings (records_too_long of them not written) */
+	uint64_t records_labels_omitted;
+	uint64_t records_too_long;
 	struct pt_output_counters last_counters;   /* at the last report, to warn about new losses */
 	char line[16384];
 };

@@ -197,7 +197,8 @@ void pt_workloads_free(struct pt_workloads *ws);
 
 /**
  * Set the entry of @p field (an address, or with @p is_network a CIDR whose host bits are zero) to the identity
- * @p json. An unchanged entry (same JSON text) is only marked as seen (see pt_workloads_mark()).
+ * @p json. An unchanged entry (same JSON text) is only marked as seen (see pt_workloads_mark()). A bad identity
+ * removes the entry the field had, since what Redis holds for it no longer names that workload.
  * @return 1 when the entry was added or changed, 0 when unchanged, -EINVAL for a bad field or identity (one-line
  *         reason in @p err, counted as invalid), -ENOSPC when the map is full (counted), -ENOMEM.
  */

@@ -344,6 +344,19 @@ static int wl_drop(struct pt_workloads *ws, struct pt_workload *w)
 	return 0;
 }
 
+/* Remove the slot's entry; its identity waits for the next publish. */
+static void wl_remove(struct pt_workloads *ws, struct wl_hash *h, struct wl_slot *s)
+{
+	if (h == &ws->nets)
+		ws->net_lengths[s->ip_version == 4 ? 0 : 1][s->prefix_len]--;
+	if (wl_drop(ws, s->w) != 0) {
+		/* Without room to defer it, keep the reference: a leak of one identity, never a use after free. */
+		pt_log(PT_LOG_WARN, "identity: out of memory while removing an entry; its memory is not reclaimed");
+	}
+	wl_hash_remove(h, s);
+	ws->dirty = true;
+}
+
 int pt_workloads_set(struct pt_workloads *ws, const char *field, bool is_network, const char *json, size_t len,
 		     char *err, size_t err_len)
 {
@@ -365,6 +378,10 @@ int pt_workloads_set(struct pt_workloads *ws, const char *field, bool is_network
 	}
 	w = pt_workload_parse(json, len, err, err_len);
 	if (w == NULL) {
+		/* Redis no longer holds the old identity: keeping it would name a workload that may be gone (a resync
+		 * would drop it too, since the entry is not marked as seen). */
+		if (s->ip_version != 0)
+			wl_remove(ws, h, s);
 		ws->stats.invalid++;
 		return -EINVAL;
 	}
@@ -402,19 +419,6 @@ no_memory:
 	snprintf(err, err_len, "out of memory");
 	pt_workload_release(w);
 	return -ENOMEM;
-}
-
-/* Remove the slot's entry; its identity waits for the next publish. */
-static void wl_remove(struct pt_workloads *ws, struct wl_hash *h, struct wl_slot *s)
-{
-	if (h == &ws->nets)
-		ws->net_lengths[s->ip_version == 4 ? 0 : 1][s->prefix_len]--;
-	if (wl_drop(ws, s->w) != 0) {
-		/* Without room to defer it, keep the reference: a leak of one identity, never a use after free. */
-		pt_log(PT_LOG_WARN, "identity: out of memory while removing an entry; its memory is not reclaimed");
-	}
-	wl_hash_remove(h, s);
-	ws->dirty = true;
 }
 
 int pt_workloads_del(struct pt_workloads *ws, const char *field, bool is_network)

@@ -107,7 +107,7 @@ static void json_named(struct pt_json *j, const char *object, const char *key, c
 }
 
 /* source.kubernetes / destination.kubernetes: the workload that owned the address when the flow started. */
-static void format_kubernetes(struct pt_json *j, const struct pt_workload *w)
+static void format_kubernetes(struct pt_json *j, const struct pt_workload *w, bool omit_labels)
 {
 	const char *const *f = w->field;
 
@@ -127,7 +127,7 @@ static void format_kubernetes(struct pt_json *j, const struct pt_workload *w)
 	}
 	json_named(j, "node", "name", f[PT_WORKLOAD_F_NODE]);
 	json_nonempty(j, "service_account", f[PT_WORKLOAD_F_SERVICE_ACCOUNT]);
-	if (w->n_labels > 0) {
+	if (w->n_labels > 0 && !omit_labels) {
 		pt_json_begin_object(j, "labels");
 		for (uint32_t i = 0; i < w->n_labels; i++)
 			pt_json_string_data_key(j, w->labels[i].key, w->labels[i].value);
@@ -149,7 +149,7 @@ static const char *identity_state(const struct pt_flow_record *rec, int dir)
 }
 
 static void format_endpoint(struct pt_json *j, const char *key, const struct pt_flow_record *rec, int dir,
-			    const char *domain)
+			    const char *domain, bool omit_labels)
 {
 	const struct pt_flow *f = &rec->flow;
 	char addr[PT_ADDR_TEXT_LEN];
@@ -165,7 +165,7 @@ static void format_endpoint(struct pt_json *j, const char *key, const struct pt_
 	pt_json_u64(j, "bytes", f->bytes[dir]);
 	format_geo(j, &rec->geo[dir]);
 	if (rec->workload[dir] != NULL)
-		format_kubernetes(j, rec->workload[dir]);
+		format_kubernetes(j, rec->workload[dir], omit_labels);
 	pt_json_end_object(j);
 }
 
@@ -205,7 +205,7 @@ static void format_network(struct pt_json *j, const struct pt_flow_record *rec)
 	pt_json_end_object(j);
 }
 
-static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec)
+static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec, bool omit_labels)
 {
 	const struct pt_flow *f = &rec->flow;
 	char addr[PT_ADDR_TEXT_LEN];
@@ -244,6 +244,8 @@ static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec)
 		pt_json_u64(j, "generation", rec->identity_generation);
 		pt_json_string(j, "source", identity_state(rec, 0));
 		pt_json_string(j, "destination", identity_state(rec, 1));
+		if (omit_labels)
+			pt_json_bool(j, "labels_omitted", true);
 		pt_json_end_object(j);
 	}
 	format_dpi(j, rec, "podtap", 0);
@@ -271,8 +273,8 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	json_time(j, "end", f->last_ns);
 	pt_json_u64(j, "duration", f->last_ns - f->first_ns);
 	pt_json_end_object(j);
-	format_endpoint(j, "source", rec, 0, NULL);
-	format_endpoint(j, "destination", rec, 1, ctx->destination_domain);
+	format_endpoint(j, "source", rec, 0, NULL, ctx->omit_labels);
+	format_endpoint(j, "destination", rec, 1, ctx->destination_domain, ctx->omit_labels);
 	format_network(j, rec);
 	for (const char *const *obj = pt_dpi_walk_objects; *obj != NULL; obj++) {
 		if (strcmp(*obj, "network") != 0 && strcmp(*obj, "podtap") != 0)
@@ -283,7 +285,7 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	pt_json_string(j, "type", "sensor");
 	pt_json_string(j, "product", "podtap");
 	pt_json_end_object(j);
-	format_podtap(j, rec);
+	format_podtap(j, rec, ctx->omit_labels);
 	pt_json_end_object(j);
 }
 
@@ -356,6 +358,9 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 		pt_json_u64(j, "resyncs", c->identity.resyncs);
 		pt_json_u64(j, "stale_removed", t->stale_removed);
 		pt_json_u64(j, "reconnects", c->identity.reconnects);
+		pt_json_bool(j, "degraded", c->identity.degraded);
+		pt_json_u64(j, "refused", c->identity.refused);
+		pt_json_u64(j, "stream_gaps", c->identity.stream_gaps);
 		pt_json_u64(j, "publishes", t->publishes);
 		pt_json_u64(j, "publish_us_last", t->publish_ns_last / 1000);
 		pt_json_u64(j, "lookups", c->identity.lookups);
@@ -373,6 +378,8 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_end_object(j);
 	pt_json_u64(j, "updates", c->flows.ended[PT_FLOW_EVENT_UPDATE]);
 	pt_json_u64(j, "records_dropped", c->records_dropped);
+	pt_json_u64(j, "records_labels_omitted", c->records_labels_omitted);
+	pt_json_u64(j, "records_too_long", c->records_too_long);
 	pt_json_end_object(j);
 	pt_json_begin_object(j, "capture");
 	pt_json_u64(j, "ipackets", c->capture.ipackets);

@@ -45,11 +45,14 @@ static inline void pt_flow_record_release(struct pt_flow_record *rec)
 struct pt_output_identity_counters {
 	bool enabled;                              /* the table is followed; else nothing is reported */
 	bool redis_up;                             /* connected to Redis right now */
+	bool degraded;                             /* Redis refuses a command (wrong key type, ACL): partial table */
 	struct pt_workloads_stats table;
 	uint64_t stream_entries;                   /* change-stream entries read */
 	uint64_t malformed_changes;                /* of which lacked op, ip/cidr or identity */
 	uint64_t resyncs;                          /* full reloads from the hashes */
 	uint64_t reconnects;                       /* connections made after a lost one */
+	uint64_t stream_gaps;                      /* resyncs because the stream lost entries not yet read */
+	uint64_t refused;                          /* commands Redis answered with an error */
 	uint64_t lookups;                          /* flow starts looked up by the workers */
 	uint64_t found;                            /* of which found an identity on at least one side */
 };
@@ -61,6 +64,8 @@ struct pt_output_counters {
 	uint64_t decode[PT_DECODE_RESULT_MAX];     /* per result; [PT_DECODE_OK] = decoded */
 	uint64_t fragments_unmatched;              /* later fragments whose first fragment was not seen */
 	uint64_t records_dropped;                  /* flow records lost because a worker's ring was full */
+	uint64_t records_labels_omitted;           /* written without kubernetes.labels: too long with them */
+	uint64_t records_too_long;                 /* not written: too long even without labels */
 	uint64_t clock_outliers;                   /* packets whose time was too far ahead to move the clock */
 	uint64_t dns_answers_dropped;              /* DNS answers lost on their way to the sensor's cache */
 	struct pt_dnscache_stats dns;              /* the sensor's IP-to-name cache */
@@ -100,6 +105,7 @@ int pt_json_finish(struct pt_json *j);
 struct pt_flow_context {
 	const char *observer_name;        /* observer.name */
 	const char *destination_domain;   /* destination.domain from the sensor's DNS cache, or NULL */
+	bool omit_labels;                 /* leave kubernetes.labels out (the record did not fit with them) */
 };
 
 /** Write one flow record as a single-line ECS JSON object (no newline) into @p j. */

@@ -126,7 +126,7 @@ static void test_publish_and_generation(void **state)
 	assert_int_equal(set(ws, "10.0.0.1", false, "a"), 0); /* same JSON: no change, no table */
 	assert_int_equal(pt_workloads_del(ws, "10.9.9.9", false), 0);
 	assert_int_equal(pt_workloads_del(ws, "10.0.0.0/8", true), 0);
-	assert_int_equal(set(ws, "10.0.0.1", false, "bad\\u0000"), -EINVAL);
+	assert_int_equal(set(ws, "10.0.0.2", false, "bad\\u0000"), -EINVAL);   /* no entry: nothing changes */
 	assert_int_equal(pt_workloads_publish(ws), 0);
 	assert_string_equal(who(pt_workloads_current(ws), "10.0.0.1", NULL), "a");
 
@@ -136,12 +136,21 @@ static void test_publish_and_generation(void **state)
 	assert_int_equal(pt_workload_table_generation(t), 3);
 	assert_string_equal(who(t, "10.0.0.1", NULL), "-");
 
+	/* A bad identity over an entry removes it (what Redis holds no longer names that workload). */
+	assert_int_equal(set(ws, "10.0.0.1", false, "a"), 1);
+	t = publish(ws);
+	assert_int_equal(set(ws, "10.0.0.1", false, "bad\\u0000"), -EINVAL);
+	assert_string_equal(who(pt_workloads_current(ws), "10.0.0.1", NULL), "a");   /* until published */
+	t = publish(ws);
+	assert_int_equal(pt_workload_table_generation(t), 5);
+	assert_string_equal(who(t, "10.0.0.1", NULL), "-");
+
 	s = stats(ws);
-	assert_int_equal(s.generation, 3);
-	assert_int_equal(s.publishes, 3);
-	assert_int_equal(s.sets, 1);
+	assert_int_equal(s.generation, 5);
+	assert_int_equal(s.publishes, 5);
+	assert_int_equal(s.sets, 2);
 	assert_int_equal(s.dels, 1);
-	assert_int_equal(s.invalid, 1);
+	assert_int_equal(s.invalid, 2);
 	assert_int_equal(s.addresses + s.networks, 0);
 	pt_workloads_free(ws);
 }
@@ -158,17 +167,17 @@ static void test_set_results(void **state)
 	assert_int_equal(set(ws, "10.0.0.1", false, "b"), 1);
 	assert_int_equal(pt_workloads_set(ws, "10.0.0.1", false, other, strlen(other), err, sizeof(err)), 1);
 	assert_int_equal(pt_workloads_set(ws, "10.0.0.1", false, other, strlen(other), err, sizeof(err)), 0);
-	/* A bad identity leaves the entry as it was. */
+	/* A bad identity removes the entry: Redis no longer holds the old one. */
 	err[0] = '\0';
 	assert_int_equal(pt_workloads_set(ws, "10.0.0.1", false, "{\"kind\":\"x\"}", 12, err, sizeof(err)), -EINVAL);
 	assert_true(err[0] != '\0');
 	assert_int_equal(pt_workloads_set(ws, "10.0.0.2", false, "not json", 8, err, sizeof(err)), -EINVAL);
-	assert_string_equal(who(publish(ws), "10.0.0.1", NULL), "a");
+	assert_string_equal(who(publish(ws), "10.0.0.1", NULL), "-");
 	assert_string_equal(who(pt_workloads_current(ws), "10.0.0.2", NULL), "-");
 	s = stats(ws);
 	assert_int_equal(s.sets, 3);
 	assert_int_equal(s.invalid, 2);
-	assert_int_equal(s.addresses, 1);
+	assert_int_equal(s.addresses, 0);
 	pt_workloads_free(ws);
 }
 
@@ -477,11 +486,11 @@ static void test_mark_and_sweep(void **state)
 	assert_int_equal(set(ws, "10.0.0.2", false, "changed"), 1);
 	assert_int_equal(set(ws, "10.2.0.0/16", true, "keepnet"), 0);
 	assert_int_equal(set(ws, "10.0.0.5", false, "new"), 1);
-	assert_int_equal(pt_workloads_set(ws, "10.0.0.4", false, "{}", 2, err, sizeof(err)), -EINVAL);
+	assert_int_equal(pt_workloads_set(ws, "10.0.0.4", false, "{}", 2, err, sizeof(err)), -EINVAL);   /* removed */
 	assert_int_equal(pt_workloads_publish(ws), 1);               /* the resync may publish midway */
-	assert_int_equal(pt_workloads_sweep(ws), 3);                 /* 10.0.0.3, 10.1.0.0/16, 10.0.0.4 */
+	assert_int_equal(pt_workloads_sweep(ws), 2);                 /* 10.0.0.3, 10.1.0.0/16 */
 	s = stats(ws);
-	assert_int_equal(s.stale_removed, 3);
+	assert_int_equal(s.stale_removed, 2);
 	assert_int_equal(s.addresses, 3);
 	assert_int_equal(s.networks, 1);
 	t = publish(ws);
@@ -495,7 +504,7 @@ static void test_mark_and_sweep(void **state)
 	/* A sweep right after a mark empties the map. */
 	pt_workloads_mark(ws);
 	assert_int_equal(pt_workloads_sweep(ws), 4);
-	assert_int_equal(stats(ws).stale_removed, 7);
+	assert_int_equal(stats(ws).stale_removed, 6);
 	t = publish(ws);
 	assert_string_equal(who(t, "10.0.0.1", NULL), "-");
 	assert_string_equal(who(t, "10.2.0.1", NULL), "-");
