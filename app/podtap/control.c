@@ -76,12 +76,18 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 		snprintf(err, err_len, "out of memory for a DNS cache of %u entries (dns.cache_size)", cfg->dns.cache_size);
 		goto close_redis;
 	}
+	ctl->alerts = pt_alerts_create(cfg, cfg->redis.enabled ? &shared->redis_url : NULL, ctl->alerts_out,
+				       ctl->observer_name, ctl->dns, err, err_len);
+	if (ctl->alerts == NULL)
+		goto free_dns;
 	control_describe_geo(ctl);
 	ctl->started_mono_ns = pt_time_mono_ns();
 	ctl->next_geo_check_mono_ns = ctl->started_mono_ns + cfg->geo.reload_interval_ns;
 	ctl->next_stats_mono_ns = cfg->stats.interval_ns ? ctl->started_mono_ns + cfg->stats.interval_ns : UINT64_MAX;
 	return 0;
 
+free_dns:
+	pt_dnscache_free(ctl->dns);
 close_redis:
 	pt_output_redis_close(ctl->redis);
 close_sinks:
@@ -111,6 +117,9 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 	uint32_t written = 0;
 
 	control_learn_dns(ctl);
+	/* Alerts first: they are what the sensor is for, and a record's lateness costs nothing. */
+	if (ctl->alerts != NULL)
+		pt_alerts_drain(ctl->alerts, ctl->workers, ctl->n_workers);
 	for (uint32_t i = 0; i < ctl->n_workers; i++) {
 		struct pt_spsc_ring *ring = ctl->workers[i].records;
 		struct pt_flow_record *rec;
@@ -174,6 +183,8 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		c->dns_answers_dropped += w->dns_answers_dropped;
 		c->identity.lookups += w->identity_lookups;
 		c->identity.found += w->identity_found;
+		c->alerts.raised += w->alerts_raised;
+		c->alerts.ring_dropped += w->alerts_dropped;
 		if (w->geo_cache != NULL) {
 			struct pt_geo_cache_stats gs;
 
@@ -201,6 +212,13 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		pt_identity_sync_counters(ctl->shared->identity_sync, &c->identity);
 		c->identity.lookups = lookups;
 		c->identity.found = found;
+	}
+	if (ctl->alerts != NULL) {
+		uint64_t raised = c->alerts.raised, ring_dropped = c->alerts.ring_dropped;
+
+		pt_alerts_counters(ctl->alerts, &c->alerts);
+		c->alerts.raised = raised;
+		c->alerts.ring_dropped = ring_dropped;
 	}
 	if (ctl->capture != NULL)
 		pt_capture_stats(ctl->capture, &c->capture);
@@ -277,6 +295,13 @@ void pt_control_tick(struct pt_control *ctl)
 	control_check_geo(ctl, now);
 	pt_geo_reclaim(ctl->shared->geo);
 
+	if (ctl->alerts != NULL && now >= ctl->next_health_mono_ns) {
+		struct pt_output_counters c;
+
+		ctl->next_health_mono_ns = now + PT_NS_PER_SEC;
+		pt_control_sum_counters(ctl, &c);
+		pt_alerts_tick(ctl->alerts, &c, pt_time_wall_ns());
+	}
 	if (now < ctl->next_stats_mono_ns)
 		return;
 	ctl->next_stats_mono_ns = now + ctl->cfg->stats.interval_ns;
@@ -305,12 +330,25 @@ int pt_control_fini(struct pt_control *ctl)
 	struct pt_output_counters c;
 	int rc = 0;
 
+	if (ctl->alerts != NULL) {
+		/* A last look at the sensor's health, so that a short run reports its losses too. */
+		pt_control_sum_counters(ctl, &c);
+		pt_alerts_tick(ctl->alerts, &c, pt_time_wall_ns());
+	}
+	pt_alerts_finish(ctl->alerts);
 	control_publish_counters(ctl);
 	pt_control_sum_counters(ctl, &c);
 	pt_log(PT_LOG_INFO, "%" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64 " records written, %" PRIu64
 	       " dropped; capture missed %" PRIu64 ", no mbuf %" PRIu64,
 	       c.packets, c.flows.created, ctl->records_written - ctl->records_too_long,
 	       c.records_dropped + c.records_too_long, c.capture.imissed, c.capture.rx_nombuf);
+	if (c.alerts.written > 0 || c.alerts.spool_pending > 0)
+		pt_log(PT_LOG_INFO, "%" PRIu64 " alerts written (%" PRIu64 " more merged into them, %" PRIu64
+		       " rate limited)", c.alerts.written, c.alerts.merged, c.alerts.rate_limited);
+	if (c.alerts.redis && (c.alerts.written > 0 || c.alerts.spool_pending > 0))
+		pt_log(c.alerts.spool_pending ? PT_LOG_WARN : PT_LOG_INFO, "alerts: %" PRIu64 " delivered to redis, %" PRIu64
+		       " waiting in the spool %s for the next run", c.alerts.delivered, c.alerts.spool_pending,
+		       ctl->cfg->alerts.spool_dir);
 	rc |= pt_output_file_close(ctl->flows_out);
 	rc |= pt_output_file_close(ctl->alerts_out);
 	rc |= pt_output_file_close(ctl->stats_out);
@@ -322,6 +360,8 @@ int pt_control_fini(struct pt_control *ctl)
 		pt_log(PT_LOG_INFO, "sensor status in redis: HGETALL %s", pt_output_redis_key(ctl->redis));
 	pt_output_redis_close(ctl->redis);
 	ctl->redis = NULL;
+	pt_alerts_free(ctl->alerts);
+	ctl->alerts = NULL;
 	pt_dnscache_free(ctl->dns);
 	ctl->dns = NULL;
 	ctl->flows_out = ctl->alerts_out = ctl->stats_out = NULL;

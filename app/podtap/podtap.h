@@ -11,6 +11,7 @@
 #include "pt_capture.h"
 #include "pt_config.h"
 #include "pt_decode.h"
+#include "pt_detect.h"
 #include "pt_dnscache.h"
 #include "pt_dpi.h"
 #include "pt_flow.h"
@@ -21,6 +22,7 @@
 
 #define PT_MAX_WORKERS 128
 #define PT_DNS_ANSWER_RING_SIZE 4096
+#define PT_ALERT_RING_SIZE 1024       /* alerts a worker may have waiting for the control side */
 
 /** One A/AAAA answer a worker saw, on its way to the sensor's DNS cache on the control side. */
 struct pt_dns_answer {
@@ -80,6 +82,9 @@ struct pt_worker {
 	struct pt_flow_identity *identities;   /* per flow-table slot; NULL with identity off */
 	const struct pt_workload_table *workload_table;   /* the table this burst reads (RCU reader section) */
 	bool workloads_online;                 /* registered as an RCU reader of the workload table */
+	struct pt_detectors *detectors;        /* NULL or none active: no flow-start snapshots */
+	uint8_t *detect_started;               /* per flow-table slot: the detectors saw this flow start */
+	struct pt_spsc_ring *alerts;           /* worker -> control: struct pt_alert */
 	bool advance_when_idle;                /* live capture: let time pass without packets */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
 	uint64_t clock_jump_candidate_ns;      /* a far-ahead packet time waiting for confirmation */
@@ -99,12 +104,28 @@ struct pt_worker {
 	uint64_t dns_answers_dropped;          /* answers lost because the control side fell behind */
 	uint64_t identity_lookups;             /* flows looked up in the workload table */
 	uint64_t identity_found;               /* of which had an identity on at least one side */
+	uint64_t alerts_raised;                /* handed to the control side */
+	uint64_t alerts_dropped;               /* lost because the alert ring was full */
 
 	/* Written by the control side. */
 	_Atomic bool stop;
 } __attribute__((aligned(PT_CACHE_LINE)));
 
+/** worker_detect.c: the worker's detectors and its alert ring. */
+int pt_worker_detect_init(struct pt_worker *w, const struct pt_config *cfg, char *err, size_t err_len);
+void pt_worker_detect_fini(struct pt_worker *w);
+/** Show every flow of the burst that just started to the detectors. */
+void pt_worker_detect_burst(struct pt_worker *w, struct pt_flow *const *flows, uint32_t n);
+/** The flow's slot is about to be reused (its final record went out or was dropped). */
+static inline void pt_worker_detect_flow_end(struct pt_worker *w, uint32_t slot)
+{
+	if (w->detect_started != NULL)
+		w->detect_started[slot] = 0;
+}
+
 /** worker.c */
+/** A snapshot of a flow as a record would carry it now, its identities borrowed (valid in this burst). */
+void pt_worker_flow_snapshot(struct pt_worker *w, const struct pt_flow *flow, struct pt_flow_record *rec);
 int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *cfg, struct pt_capture_queue *queue,
 		   struct pt_shared *shared, bool advance_when_idle, char *err, size_t err_len);
 void pt_worker_fini(struct pt_worker *w);
@@ -140,6 +161,8 @@ struct pt_control {
 	uint64_t records_labels_omitted;
 	uint64_t records_too_long;
 	struct pt_output_counters last_counters;   /* at the last report, to warn about new losses */
+	struct pt_alerts *alerts;              /* the alert pipeline */
+	uint64_t next_health_mono_ns;
 	char line[16384];
 };
 
@@ -169,6 +192,53 @@ struct pt_identity_sync *pt_identity_sync_start(const struct pt_config *cfg, con
 void pt_identity_sync_stop(struct pt_identity_sync *s);
 /** The sync's and the table's counters, as of the thread's last step. */
 void pt_identity_sync_counters(struct pt_identity_sync *s, struct pt_output_identity_counters *c);
+
+/** alerts.c: the control side's alert pipeline and sensor health. */
+struct pt_alerts;
+/**
+ * @param url Redis for the alerts (through the spool in alerts.spool_dir), or NULL for the file only.
+ * @return the pipeline, or NULL with a one-line reason (the spool cannot be used, out of memory).
+ */
+struct pt_alerts *pt_alerts_create(const struct pt_config *cfg, const struct pt_redis_url *url,
+				   struct pt_output_file *file, const char *observer_name, struct pt_dnscache *dns,
+				   char *err, size_t err_len);
+/** Write the open groups' updates, deliver what Redis still takes and stop the sender (counters stay). */
+void pt_alerts_finish(struct pt_alerts *al);
+/** Finish if not done, and free; NULL is a no-op. */
+void pt_alerts_free(struct pt_alerts *al);
+/** Take the workers' alerts through flood control to the file and the spool. @return alerts taken. */
+uint32_t pt_alerts_drain(struct pt_alerts *al, struct pt_worker *workers, uint32_t n_workers);
+/** Sensor health from the counters (capture loss, flow table, Redis, workload table, drops), at wall time. */
+void pt_alerts_tick(struct pt_alerts *al, const struct pt_output_counters *c, uint64_t wall_ns);
+void pt_alerts_counters(struct pt_alerts *al, struct pt_output_alert_counters *out);
+
+/** alert_sender.c: the thread that delivers alerts to Redis through the spool. */
+struct pt_alert_sender;
+struct pt_alert_sender_stats {
+	bool tried;                         /* a connection attempt has completed (redis_up says how) */
+	bool redis_up;
+	uint64_t delivered;                 /* alerts Redis has (XADD and PUBLISH in one MULTI/EXEC) */
+	uint64_t reconnects;
+	uint64_t confirmed;                 /* batches found in the stream after their reply was lost */
+	uint64_t refused;                   /* EXECs Redis refused (a key of the wrong type, an ACL) */
+	uint64_t spool_errors;              /* spool reads, writes or syncs that failed */
+	struct pt_alert_spool_stats spool;
+};
+/**
+ * Open the spool (alerts.spool_dir) and start the thread that delivers it to <prefix>alerts.
+ * @return the sender, or NULL with a one-line reason (the spool cannot be used, out of memory).
+ */
+struct pt_alert_sender *pt_alert_sender_start(const struct pt_config *cfg, const struct pt_redis_url *url, char *err,
+					      size_t err_len);
+/**
+ * Deliver what Redis will still take, stop the thread, close the spool (what is left stays for the next run),
+ * and free. @p final (may be NULL) gets the last counters. NULL @p s is a no-op.
+ */
+void pt_alert_sender_stop(struct pt_alert_sender *s, struct pt_alert_sender_stats *final);
+/** Spool one alert for delivery. @return 0, -ENOSPC (the spool was full and it was the least important), -EIO... */
+int pt_alert_sender_submit(struct pt_alert_sender *s, const char *json, uint32_t len, uint8_t severity);
+/** Counters; @p dropped_new gets the spool drops not reported before (for the sensor_health alert). */
+void pt_alert_sender_stats(struct pt_alert_sender *s, struct pt_alert_sender_stats *st, uint64_t *dropped_new);
 
 /** runtime.c: the two run modes. Return the process exit status. */
 int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,

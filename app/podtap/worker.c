@@ -108,11 +108,49 @@ static void worker_identity_drop(struct pt_worker *w, const struct pt_flow *flow
 	memset(fi, 0, sizeof(*fi));
 }
 
+/* Scope and GeoIP of both sides. */
+static void worker_record_sides(struct pt_worker *w, const struct pt_flow *flow, struct pt_flow_record *rec)
+{
+	rec->orig_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_orig_addr(flow));
+	rec->resp_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_resp_addr(flow));
+	worker_geo(w, rec->orig_scope, flow->key.ip_version, pt_flow_orig_addr(flow), &rec->geo[0]);
+	worker_geo(w, rec->resp_scope, flow->key.ip_version, pt_flow_resp_addr(flow), &rec->geo[1]);
+}
+
+void pt_worker_flow_snapshot(struct pt_worker *w, const struct pt_flow *flow, struct pt_flow_record *rec)
+{
+	const struct pt_dpi_result *res = NULL;
+
+	memset(rec, 0, offsetof(struct pt_flow_record, dpi));
+	rec->flow = *flow;
+	rec->now_ns = flow->last_ns;
+	rec->event = PT_FLOW_EVENT_UPDATE;
+	if (w->dpi != NULL)
+		res = pt_dpi_flow_result(w->dpi, &w->dpi_flows[pt_flow_table_index(w->flows, flow)]);
+	rec->has_dpi = res != NULL;
+	if (res != NULL)
+		rec->dpi = *res;
+	if (w->identities != NULL) {
+		const struct pt_flow_identity *fi = worker_flow_identity(w, flow);
+		int orig = flow->orig_side;
+
+		rec->has_identity = true;
+		rec->workload[0] = fi->workload[orig];
+		rec->workload[1] = fi->workload[!orig];
+		rec->workload_match[0] = fi->match[orig];
+		rec->workload_match[1] = fi->match[!orig];
+		rec->identity_generation = fi->generation;
+	}
+	worker_record_sides(w, flow, rec);
+}
+
 static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_event event, uint64_t now_ns)
 {
 	struct pt_worker *w = ctx;
 	struct pt_flow_record *rec = pt_spsc_ring_reserve(w->records);
 
+	if (event != PT_FLOW_EVENT_UPDATE)
+		pt_worker_detect_flow_end(w, pt_flow_table_index(w->flows, flow));
 	if (PT_UNLIKELY(rec == NULL)) {
 		w->records_dropped++;
 		/* The slot is reused at once: its DPI handle and identities must not outlive the flow with the record. */
@@ -128,10 +166,7 @@ static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_even
 	rec->event = (uint8_t)event;
 	worker_dpi_record(w, flow, event, rec);
 	worker_identity_record(w, flow, event, rec);
-	rec->orig_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_orig_addr(flow));
-	rec->resp_scope = (uint8_t)pt_identity_scope_of(w->shared->nets, flow->key.ip_version, pt_flow_resp_addr(flow));
-	worker_geo(w, rec->orig_scope, flow->key.ip_version, pt_flow_orig_addr(flow), &rec->geo[0]);
-	worker_geo(w, rec->resp_scope, flow->key.ip_version, pt_flow_resp_addr(flow), &rec->geo[1]);
+	worker_record_sides(w, flow, rec);
 	pt_spsc_ring_commit(w->records);
 }
 
@@ -226,6 +261,10 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 			return -ENOMEM;
 		}
 	}
+	if (pt_worker_detect_init(w, cfg, err, err_len) != 0) {
+		pt_worker_fini(w);
+		return -ENOMEM;
+	}
 	if (w->flows == NULL || w->frags == NULL || w->records == NULL || w->dns_answers == NULL || w->geo_cache == NULL) {
 		snprintf(err, err_len, "worker %u: cannot allocate a flow table of %u flows (flow.max_flows) and its rings",
 			 index, cfg->flow.max_flows);
@@ -238,6 +277,7 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 
 void pt_worker_fini(struct pt_worker *w)
 {
+	pt_worker_detect_fini(w);
 	pt_flow_table_free(w->flows);
 	pt_frag_table_free(w->frags);
 	pt_spsc_ring_free(w->records);
@@ -411,6 +451,7 @@ static uint32_t worker_poll_burst(struct pt_worker *w)
 				worker_learn_dns(w, frames[i], &decoded[i], ts_ns[i], flows[i]);
 			worker_dpi_burst(w, decoded, frames, ts_ns, flows, kept);
 			worker_identity_burst(w, flows, kept);
+			pt_worker_detect_burst(w, flows, kept);
 		}
 		pt_capture_release(w->queue);
 		w->idle_base_mono_ns = pt_time_mono_ns();

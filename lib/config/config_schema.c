@@ -84,6 +84,16 @@ const struct pt_config_key pt_config_schema[] = {
 	DURATION("identity.resync_interval", identity.resync_interval_ns, SEC, 7 * DAY, false, "5m"),
 	UINT("identity.max_entries", identity.max_entries, 16, 16777216, "1048576"),
 
+	STRING("alerts.spool_dir", alerts.spool_dir, 1, "/var/lib/podtap/spool"),
+	UINT("alerts.spool_max_kb", alerts.spool_max_kb, 64, 67108864, "65536"),
+	UINT("alerts.stream_maxlen", alerts.stream_maxlen, 1, 100000000, "100000"),
+	DURATION("alerts.dedup_window", alerts.dedup_window_ns, SEC, DAY, true, "10m"),
+	UINT("alerts.rate_limit", alerts.rate_limit, 0, 1000000, "60"),
+	UINT("alerts.rate_burst", alerts.rate_burst, 1, 1000000, "20"),
+	UINT("alerts.test_port", alerts.test_port, 0, 65535, "0"),
+	BOOL("alerts.test_per_flow", alerts.test_per_flow, "false"),
+	BOOL("alerts.flows_stream", alerts.flows_stream, "false"),
+
 	DURATION("stats.interval", stats.interval_ns, SEC, DAY, true, "10s"),
 };
 

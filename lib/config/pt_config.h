@@ -108,6 +108,17 @@ struct pt_config {
 		uint32_t max_entries;                   /* identity.max_entries: addresses + networks kept,
 							 * 16..16777216 */
 	} identity;
+	struct {
+		char spool_dir[PT_CONFIG_STR_LEN];      /* alerts.spool_dir: the durable outbox for Redis */
+		uint32_t spool_max_kb;                  /* alerts.spool_max_kb: its cap, 64 KiB..64 GiB */
+		uint32_t stream_maxlen;                 /* alerts.stream_maxlen: XADD MAXLEN ~ of <prefix>alerts */
+		uint64_t dedup_window_ns;               /* alerts.dedup_window: one alert per key this long; 0 = off */
+		uint32_t rate_limit;                    /* alerts.rate_limit: alerts a minute per rule; 0 = unlimited */
+		uint32_t rate_burst;                    /* alerts.rate_burst: alerts a rule may raise at once */
+		uint32_t test_port;                     /* alerts.test_port: test-only trigger rule; 0 = off */
+		bool test_per_flow;                     /* alerts.test_per_flow: its key includes the source port */
+		bool flows_stream;                      /* alerts.flows_stream: flow records to <prefix>flows too */
+	} alerts;
 };
 
 /** Fill @p cfg with the documented defaults (those of config/podtap.yaml). */

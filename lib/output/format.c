@@ -61,7 +61,7 @@ static bool proto_is_icmp(uint8_t proto)
 	return proto == 1 || proto == 58;
 }
 
-static void json_time(struct pt_json *j, const char *key, uint64_t ns)
+void pt_output_format_time(struct pt_json *j, const char *key, uint64_t ns)
 {
 	char text[40];
 
@@ -205,12 +205,12 @@ static void format_network(struct pt_json *j, const struct pt_flow_record *rec)
 	pt_json_end_object(j);
 }
 
-static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec, bool omit_labels)
+void pt_output_format_flow_podtap(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx)
 {
 	const struct pt_flow *f = &rec->flow;
+	bool omit_labels = ctx->omit_labels;
 	char addr[PT_ADDR_TEXT_LEN];
 
-	pt_json_begin_object(j, "podtap");
 	pt_json_begin_object(j, "flow");
 	pt_json_string(j, "conn_state", pt_flow_conn_state_name(pt_flow_conn_state(f)));
 	if (f->history[0] != '\0')
@@ -249,6 +249,25 @@ static void format_podtap(struct pt_json *j, const struct pt_flow_record *rec, b
 		pt_json_end_object(j);
 	}
 	format_dpi(j, rec, "podtap", 0);
+}
+
+void pt_output_format_flow_sides(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx)
+{
+	format_endpoint(j, "source", rec, 0, NULL, ctx->omit_labels);
+	format_endpoint(j, "destination", rec, 1, ctx->destination_domain, ctx->omit_labels);
+	format_network(j, rec);
+	for (const char *const *obj = pt_dpi_walk_objects; *obj != NULL; obj++) {
+		if (strcmp(*obj, "network") != 0 && strcmp(*obj, "podtap") != 0)
+			format_dpi(j, rec, *obj, PT_DPI_WALK_WRAP);
+	}
+}
+
+void pt_output_format_observer(struct pt_json *j, const char *observer_name)
+{
+	pt_json_begin_object(j, "observer");
+	pt_json_string(j, "name", observer_name);
+	pt_json_string(j, "type", "sensor");
+	pt_json_string(j, "product", "podtap");
 	pt_json_end_object(j);
 }
 
@@ -258,7 +277,7 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	bool final = rec->event != PT_FLOW_EVENT_UPDATE;
 
 	pt_json_begin_object(j, NULL);
-	json_time(j, "@timestamp", final ? f->last_ns : rec->now_ns);
+	pt_output_format_time(j, "@timestamp", final ? f->last_ns : rec->now_ns);
 	pt_json_begin_object(j, "event");
 	pt_json_string(j, "kind", "event");
 	pt_json_begin_array(j, "category");
@@ -269,23 +288,15 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	pt_json_string(j, NULL, final ? "end" : "info");
 	pt_json_end_array(j);
 	pt_json_string(j, "action", final ? "flow_end" : "flow_update");
-	json_time(j, "start", f->first_ns);
-	json_time(j, "end", f->last_ns);
+	pt_output_format_time(j, "start", f->first_ns);
+	pt_output_format_time(j, "end", f->last_ns);
 	pt_json_u64(j, "duration", f->last_ns - f->first_ns);
 	pt_json_end_object(j);
-	format_endpoint(j, "source", rec, 0, NULL, ctx->omit_labels);
-	format_endpoint(j, "destination", rec, 1, ctx->destination_domain, ctx->omit_labels);
-	format_network(j, rec);
-	for (const char *const *obj = pt_dpi_walk_objects; *obj != NULL; obj++) {
-		if (strcmp(*obj, "network") != 0 && strcmp(*obj, "podtap") != 0)
-			format_dpi(j, rec, *obj, PT_DPI_WALK_WRAP);
-	}
-	pt_json_begin_object(j, "observer");
-	pt_json_string(j, "name", ctx->observer_name);
-	pt_json_string(j, "type", "sensor");
-	pt_json_string(j, "product", "podtap");
+	pt_output_format_flow_sides(j, rec, ctx);
+	pt_output_format_observer(j, ctx->observer_name);
+	pt_json_begin_object(j, "podtap");
+	pt_output_format_flow_podtap(j, rec, ctx);
 	pt_json_end_object(j);
-	format_podtap(j, rec, ctx->omit_labels);
 	pt_json_end_object(j);
 }
 
@@ -293,7 +304,7 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 			       const char *observer_name)
 {
 	pt_json_begin_object(j, NULL);
-	json_time(j, "@timestamp", now_ns);
+	pt_output_format_time(j, "@timestamp", now_ns);
 	pt_json_begin_object(j, "event");
 	pt_json_string(j, "kind", "metric");
 	pt_json_string(j, "dataset", "podtap.stats");
@@ -365,6 +376,36 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 		pt_json_u64(j, "publish_us_last", t->publish_ns_last / 1000);
 		pt_json_u64(j, "lookups", c->identity.lookups);
 		pt_json_u64(j, "found", c->identity.found);
+		pt_json_end_object(j);
+	}
+	if (c->alerts.enabled) {
+		const struct pt_output_alert_counters *a = &c->alerts;
+
+		pt_json_begin_object(j, "alerts");
+		pt_json_u64(j, "raised", a->raised);
+		pt_json_u64(j, "ring_dropped", a->ring_dropped);
+		pt_json_u64(j, "written", a->written);
+		pt_json_u64(j, "merged", a->merged);
+		pt_json_u64(j, "rate_limited", a->rate_limited);
+		pt_json_u64(j, "updates", a->updates);
+		pt_json_u64(j, "groups_open", a->groups_open);
+		pt_json_u64(j, "too_long", a->too_long);
+		if (a->redis) {
+			pt_json_bool(j, "redis_up", a->redis_up);
+			pt_json_u64(j, "delivered", a->delivered);
+			pt_json_u64(j, "reconnects", a->reconnects);
+			pt_json_u64(j, "confirmed", a->confirmed);
+			pt_json_u64(j, "refused", a->refused);
+			pt_json_begin_object(j, "spool");
+			pt_json_u64(j, "pending", a->spool_pending);
+			pt_json_u64(j, "bytes", a->spool_bytes);
+			pt_json_u64(j, "dropped", a->spool_dropped);
+			pt_json_u64(j, "recovered", a->spool_recovered);
+			pt_json_u64(j, "truncated_bytes", a->spool_truncated_bytes);
+			pt_json_u64(j, "failed", a->spool_failed);
+			pt_json_u64(j, "errors", a->spool_errors);
+			pt_json_end_object(j);
+		}
 		pt_json_end_object(j);
 	}
 	pt_json_begin_object(j, "flows");

@@ -57,6 +57,26 @@ struct pt_output_identity_counters {
 	uint64_t found;                            /* of which found an identity on at least one side */
 };
 
+/** The alert pipeline (docs/alerts.md). */
+struct pt_output_alert_counters {
+	bool enabled;
+	bool redis;                                /* alerts go to Redis (through the spool) */
+	bool redis_tried;                          /* the first connection attempt is over */
+	bool redis_up;
+	uint64_t raised;                           /* by the detectors, before flood control */
+	uint64_t ring_dropped;                     /* lost between a worker and the control side */
+	uint64_t written;                          /* alerts and alert updates written */
+	uint64_t merged;                           /* counted into an open group instead */
+	uint64_t rate_limited;                     /* dropped by their rule's rate */
+	uint64_t updates;                          /* alert_update records written */
+	uint64_t groups_open;
+	uint64_t too_long;                         /* did not fit PT_ALERT_JSON_MAX: not written */
+	uint64_t spool_failed;                     /* could not be spooled (file system error): file only */
+	uint64_t delivered;                        /* Redis has them */
+	uint64_t reconnects, confirmed, refused, spool_errors;
+	uint64_t spool_pending, spool_bytes, spool_dropped, spool_recovered, spool_truncated_bytes;
+};
+
 /** Every counter podtap reports, summed over workers. */
 struct pt_output_counters {
 	uint64_t packets;                          /* frames handed to decode */
@@ -74,6 +94,7 @@ struct pt_output_counters {
 	struct pt_flow_stats flows;
 	struct pt_capture_stats capture;
 	struct pt_output_identity_counters identity;
+	struct pt_output_alert_counters alerts;
 };
 
 /**
@@ -110,6 +131,16 @@ struct pt_flow_context {
 
 /** Write one flow record as a single-line ECS JSON object (no newline) into @p j. */
 void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx);
+
+/* The parts of a flow record, for other documents about a flow (alerts): written into the open object. */
+/** source, destination, network and the DPI objects (tls, dns, url, http, user_agent). */
+void pt_output_format_flow_sides(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx);
+/** Members of podtap: flow, tunnel, icmp, identity, dpi (the caller opens and closes "podtap"). */
+void pt_output_format_flow_podtap(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx);
+/** observer: name, type "sensor", product "podtap". */
+void pt_output_format_observer(struct pt_json *j, const char *observer_name);
+/** An RFC 3339 UTC time with microseconds. */
+void pt_output_format_time(struct pt_json *j, const char *key, uint64_t ns);
 
 /** Write the counters as one JSON metric object (event.kind "metric", dataset "podtap.stats"). */
 void pt_output_format_counters(struct pt_json *j, const struct pt_output_counters *c, uint64_t now_ns,

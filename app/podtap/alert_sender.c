@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* alert_sender.c - The thread that delivers spooled alerts to Redis (XADD + PUBLISH in MULTI/EXEC), in order, once. */
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "podtap.h"
+
+#define SENDER_TIMEOUT_MS 2000
+#define SENDER_BATCH 64                            /* alerts per MULTI/EXEC */
+#define SENDER_WAIT_MS 200                         /* idle wake-up: also how soon a stop is noticed */
+#define SENDER_CONFIRM_SCAN 2000                   /* stream entries searched for an unconfirmed batch */
+#define SENDER_BACKOFF_MIN_NS (250 * 1000 * 1000ULL)
+#define SENDER_BACKOFF_MAX_NS (8 * PT_NS_PER_SEC)
+#define SENDER_ID_KEY "\"event\":{\"id\":\""
+
+struct pt_alert_sender {
+	struct pt_redis_url url;
+	char where[PT_REDIS_FIELD_LEN + 16];
+	char key[PT_CONFIG_STR_LEN + 16];           /* <prefix>alerts: the stream and the channel */
+	uint32_t maxlen;
+
+	pthread_mutex_t lock;                       /* guards spool, stats and the wake-up */
+	pthread_cond_t wake;
+	struct pt_alert_spool *spool;
+	struct pt_alert_sender_stats stats;
+
+	redisContext *ctx;
+	bool was_up, ever_tried;
+	char refused_why[256];
+	uint64_t retry_at_mono_ns, backoff_ns;
+	char *read_buf;                             /* PT_ALERT_JSON_MAX + 1 */
+	char *batch[SENDER_BATCH];                  /* the batch in flight: JSON copies */
+	uint32_t batch_len[SENDER_BATCH];
+	uint64_t batch_seq[SENDER_BATCH];
+	uint32_t n_batch;
+	bool unconfirmed;                           /* the batch was sent but its EXEC reply never came */
+
+	pthread_t thread;
+	bool thread_started;
+	_Atomic bool stop;
+};
+
+static void sender_down(struct pt_alert_sender *s, const char *why)
+{
+	if (s->was_up || !s->ever_tried)
+		pt_log(PT_LOG_WARN, "alerts: redis %s unreachable (%s); alerts wait in the spool and are sent when it is back",
+		       s->where, why);
+	s->was_up = false;
+	s->ever_tried = true;
+	if (s->ctx != NULL)
+		redisFree(s->ctx);
+	s->ctx = NULL;
+	s->retry_at_mono_ns = pt_time_mono_ns() + s->backoff_ns;
+	s->backoff_ns = s->backoff_ns * 2 > SENDER_BACKOFF_MAX_NS ? SENDER_BACKOFF_MAX_NS : s->backoff_ns * 2;
+	pthread_mutex_lock(&s->lock);
+	s->stats.redis_up = false;
+	s->stats.tried = true;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static bool sender_connect(struct pt_alert_sender *s)
+{
+	char why[PT_REDIS_FIELD_LEN + 64];
+
+	if (s->ever_tried && pt_time_mono_ns() < s->retry_at_mono_ns)
+		return false;
+	s->ctx = pt_redis_connect(&s->url, SENDER_TIMEOUT_MS, why, sizeof(why));
+	if (s->ctx == NULL) {
+		sender_down(s, why);
+		return false;
+	}
+	if (s->ever_tried)
+		pt_log(PT_LOG_INFO, "alerts: redis %s connected; delivering the spool", s->where);
+	pthread_mutex_lock(&s->lock);
+	if (s->ever_tried)
+		s->stats.reconnects++;
+	s->stats.redis_up = true;
+	s->stats.tried = true;
+	pthread_mutex_unlock(&s->lock);
+	s->was_up = s->ever_tried = true;
+	s->backoff_ns = SENDER_BACKOFF_MIN_NS;
+	return true;
+}
+
+/* The event.id of a spooled alert (the formatter writes it first in "event"). */
+static bool sender_event_id(const char *json, char id[PT_ULID_LEN])
+{
+	const char *p = strstr(json, SENDER_ID_KEY);
+
+	if (p == NULL || strlen(p) < sizeof(SENDER_ID_KEY) - 1 + PT_ULID_LEN - 1)
+		return false;
+	memcpy(id, p + sizeof(SENDER_ID_KEY) - 1, PT_ULID_LEN - 1);
+	id[PT_ULID_LEN - 1] = '\0';
+	return true;
+}
+
+static void sender_batch_clear(struct pt_alert_sender *s)
+{
+	for (uint32_t i = 0; i < s->n_batch; i++)
+		free(s->batch[i]);
+	s->n_batch = 0;
+	s->unconfirmed = false;
+}
+
+/* Copy the oldest waiting alerts into the batch (the spool is synced first: nothing is sent before it is durable). */
+static void sender_take_batch(struct pt_alert_sender *s)
+{
+	char *buf = s->read_buf;
+
+	pthread_mutex_lock(&s->lock);
+	if (pt_alert_spool_sync(s->spool) != 0)
+		s->stats.spool_errors++;
+	for (uint32_t i = 0; i < pt_alert_spool_pending(s->spool) && s->n_batch < SENDER_BATCH; i++) {
+		uint64_t seq;
+		int len = pt_alert_spool_read(s->spool, i, buf, PT_ALERT_JSON_MAX + 1, &seq, NULL);
+
+		if (len < 0) {
+			s->stats.spool_errors++;
+			break;
+		}
+		s->batch[s->n_batch] = malloc((size_t)len + 1);
+		if (s->batch[s->n_batch] == NULL)
+			break;
+		memcpy(s->batch[s->n_batch], buf, (size_t)len + 1);
+		s->batch_len[s->n_batch] = (uint32_t)len;
+		s->batch_seq[s->n_batch] = seq;
+		s->n_batch++;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void sender_delivered(struct pt_alert_sender *s)
+{
+	pthread_mutex_lock(&s->lock);
+	if (pt_alert_spool_ack(s->spool, s->batch_seq[s->n_batch - 1]) != 0)
+		s->stats.spool_errors++;
+	s->stats.delivered += s->n_batch;
+	pthread_mutex_unlock(&s->lock);
+	sender_batch_clear(s);
+}
+
+/*
+ * After a lost connection the batch may or may not have reached Redis: MULTI/EXEC applied all of it or none,
+ * so look for its last alert's event.id among the stream's newest entries. @return false when lost again.
+ */
+static bool sender_confirm(struct pt_alert_sender *s)
+{
+	char id[PT_ULID_LEN], needle[PT_ULID_LEN + 16];
+	redisReply *r;
+	bool found = false;
+
+	if (!sender_event_id(s->batch[s->n_batch - 1], id)) {
+		s->unconfirmed = false;                  /* cannot tell: send again (consumers drop by event.id) */
+		return true;
+	}
+	snprintf(needle, sizeof(needle), "\"id\":\"%s\"", id);
+	r = redisCommand(s->ctx, "XREVRANGE %s + - COUNT %d", s->key, SENDER_CONFIRM_SCAN);
+	if (r == NULL) {
+		sender_down(s, s->ctx->errstr[0] ? s->ctx->errstr : "no reply");
+		return false;
+	}
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && !found; i++) {
+		const redisReply *e = r->element[i];
+
+		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[1]->type != REDIS_REPLY_ARRAY)
+			continue;
+		for (size_t k = 0; k + 1 < e->element[1]->elements; k += 2) {
+			const redisReply *v = e->element[1]->element[k + 1];
+
+			if (v->type == REDIS_REPLY_STRING && strstr(v->str, needle) != NULL)
+				found = true;
+		}
+	}
+	freeReplyObject(r);
+	pthread_mutex_lock(&s->lock);
+	s->stats.confirmed += found;
+	pthread_mutex_unlock(&s->lock);
+	if (found)
+		sender_delivered(s);
+	else
+		s->unconfirmed = false;                  /* not there: send it again */
+	return true;
+}
+
+static void sender_refused(struct pt_alert_sender *s, const char *why)
+{
+	pthread_mutex_lock(&s->lock);
+	s->stats.refused++;
+	pthread_mutex_unlock(&s->lock);
+	if (strcmp(why, s->refused_why) != 0)
+		pt_log(PT_LOG_WARN, "alerts: redis %s refused the alerts (%s); they stay in the spool, retrying", s->where,
+		       why);
+	snprintf(s->refused_why, sizeof(s->refused_why), "%s", why);
+	s->retry_at_mono_ns = pt_time_mono_ns() + s->backoff_ns;
+	s->backoff_ns = s->backoff_ns * 2 > SENDER_BACKOFF_MAX_NS ? SENDER_BACKOFF_MAX_NS : s->backoff_ns * 2;
+}
+
+/* MULTI, XADD + PUBLISH per alert, EXEC, pipelined; then the replies. */
+static void sender_send(struct pt_alert_sender *s)
+{
+	redisReply *r = NULL;
+	char why[256];
+
+	redisAppendCommand(s->ctx, "MULTI");
+	for (uint32_t i = 0; i < s->n_batch; i++) {
+		redisAppendCommand(s->ctx, "XADD %s MAXLEN ~ %u * alert %b", s->key, s->maxlen, s->batch[i],
+				   (size_t)s->batch_len[i]);
+		redisAppendCommand(s->ctx, "PUBLISH %s %b", s->key, s->batch[i], (size_t)s->batch_len[i]);
+	}
+	redisAppendCommand(s->ctx, "EXEC");
+	s->unconfirmed = true;
+	for (uint32_t i = 0; i < 2 * s->n_batch + 1; i++) {       /* +OK and the +QUEUED replies */
+		if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK) {
+			sender_down(s, s->ctx->errstr[0] ? s->ctx->errstr : "no reply");
+			return;
+		}
+		freeReplyObject(r);
+	}
+	if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK) {
+		sender_down(s, s->ctx->errstr[0] ? s->ctx->errstr : "no reply");
+		return;
+	}
+	s->unconfirmed = false;
+	/* EXEC: an array of 2n replies; an error element (WRONGTYPE on the stream key) means not delivered. */
+	if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 * s->n_batch) {
+		snprintf(why, sizeof(why), "EXEC: %.200s", r->type == REDIS_REPLY_ERROR ? r->str : "transaction discarded");
+		freeReplyObject(r);
+		sender_refused(s, why);
+		return;
+	}
+	for (size_t i = 0; i < r->elements; i += 2) {
+		if (r->element[i]->type == REDIS_REPLY_ERROR) {
+			snprintf(why, sizeof(why), "XADD %.64s: %.160s", s->key, r->element[i]->str);
+			freeReplyObject(r);
+			sender_refused(s, why);
+			return;
+		}
+	}
+	freeReplyObject(r);
+	if (s->refused_why[0] != '\0')
+		pt_log(PT_LOG_INFO, "alerts: redis %s takes alerts again", s->where);
+	s->refused_why[0] = '\0';
+	sender_delivered(s);
+}
+
+static void sender_wait(struct pt_alert_sender *s, uint64_t ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
+	ts.tv_sec += (time_t)(ms / 1000) + ts.tv_nsec / 1000000000L;
+	ts.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&s->lock);
+	if (pt_alert_spool_pending(s->spool) == 0 && !atomic_load(&s->stop))
+		pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* One step: connect when needed, confirm a batch left unconfirmed, send the next one. @return false when idle. */
+static bool sender_step(struct pt_alert_sender *s)
+{
+	if (s->ctx == NULL && !sender_connect(s))
+		return false;
+	if (pt_time_mono_ns() < s->retry_at_mono_ns)
+		return false;                            /* refused: wait out the backoff */
+	if (s->n_batch > 0 && s->unconfirmed && !sender_confirm(s))
+		return false;
+	if (s->n_batch == 0)
+		sender_take_batch(s);
+	if (s->n_batch == 0)
+		return false;
+	sender_send(s);
+	return s->ctx != NULL;
+}
+
+static void *sender_main(void *arg)
+{
+	struct pt_alert_sender *s = arg;
+
+	while (!atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+		if (!sender_step(s))
+			sender_wait(s, SENDER_WAIT_MS);
+	}
+	/* At stop: a last try to deliver what is waiting, while Redis answers. */
+	for (int tries = 0; tries < 50 && s->ctx != NULL && sender_step(s); tries++)
+		;
+	return NULL;
+}
+
+struct pt_alert_sender *pt_alert_sender_start(const struct pt_config *cfg, const struct pt_redis_url *url, char *err,
+					      size_t err_len)
+{
+	struct pt_alert_sender *s = calloc(1, sizeof(*s));
+	struct pt_alert_spool_stats st;
+
+	if (s == NULL) {
+		snprintf(err, err_len, "out of memory");
+		return NULL;
+	}
+	s->url = *url;
+	pt_redis_url_describe(&s->url, s->where, sizeof(s->where));
+	snprintf(s->key, sizeof(s->key), "%salerts", cfg->redis.prefix);
+	s->maxlen = cfg->alerts.stream_maxlen;
+	s->backoff_ns = SENDER_BACKOFF_MIN_NS;
+	s->read_buf = malloc(PT_ALERT_JSON_MAX + 1);
+	if (s->read_buf == NULL) {
+		snprintf(err, err_len, "out of memory");
+		goto free_sender;
+	}
+	s->spool = pt_alert_spool_open(cfg->alerts.spool_dir, (uint64_t)cfg->alerts.spool_max_kb * 1024, err, err_len);
+	if (s->spool == NULL)
+		goto free_sender;
+	pt_alert_spool_stats(s->spool, &st);
+	if (st.recovered > 0 || st.truncated_bytes > 0)
+		pt_log(PT_LOG_INFO, "alerts: spool %s holds %" PRIu64 " undelivered alerts from an earlier run%s",
+		       cfg->alerts.spool_dir, st.recovered, st.truncated_bytes ? " (a torn tail was cut)" : "");
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	if (pthread_create(&s->thread, NULL, sender_main, s) != 0) {
+		snprintf(err, err_len, "cannot start the alert sender thread");
+		goto close_spool;
+	}
+	s->thread_started = true;
+	return s;
+
+close_spool:
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
+	pt_alert_spool_close(s->spool);
+free_sender:
+	free(s->read_buf);
+	free(s);
+	return NULL;
+}
+
+void pt_alert_sender_stop(struct pt_alert_sender *s, struct pt_alert_sender_stats *final)
+{
+	if (s == NULL)
+		return;
+	pthread_mutex_lock(&s->lock);
+	atomic_store(&s->stop, true);
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	if (s->thread_started)
+		pthread_join(s->thread, NULL);
+	if (s->ctx != NULL)
+		redisFree(s->ctx);
+	sender_batch_clear(s);
+	pt_alert_spool_sync(s->spool);
+	if (final != NULL) {
+		*final = s->stats;
+		pt_alert_spool_stats(s->spool, &final->spool);
+	}
+	pt_alert_spool_close(s->spool);
+	pthread_cond_destroy(&s->wake);
+	pthread_mutex_destroy(&s->lock);
+	free(s->read_buf);
+	free(s);
+}
+
+int pt_alert_sender_submit(struct pt_alert_sender *s, const char *json, uint32_t len, uint8_t severity)
+{
+	int rc;
+
+	pthread_mutex_lock(&s->lock);
+	rc = pt_alert_spool_append(s->spool, json, len, severity, NULL);
+	if (rc != 0 && rc != -ENOSPC)
+		s->stats.spool_errors++;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+void pt_alert_sender_stats(struct pt_alert_sender *s, struct pt_alert_sender_stats *st, uint64_t *dropped_new)
+{
+	pthread_mutex_lock(&s->lock);
+	*st = s->stats;
+	pt_alert_spool_stats(s->spool, &st->spool);
+	if (dropped_new != NULL)
+		*dropped_new = pt_alert_spool_take_dropped(s->spool);
+	pthread_mutex_unlock(&s->lock);
+}
