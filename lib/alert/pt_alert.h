@@ -193,8 +193,8 @@ struct pt_alert_spool_stats {
 };
 
 /**
- * Open (creating the directory and files if needed) and recover: records after the acknowledged sequence are
- * pending again, a torn or corrupt tail is cut.
+ * Open (creating the directory and files if needed), lock it against other processes (flock), and recover:
+ * records after the acknowledged sequence are pending again, a torn or corrupt tail is cut.
  * @return the spool, or NULL with a one-line reason in @p err.
  */
 struct pt_alert_spool *pt_alert_spool_open(const char *dir, uint64_t max_bytes, char *err, size_t err_len);

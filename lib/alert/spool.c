@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -172,8 +173,11 @@ static uint64_t spool_record_size(uint32_t len)
 	return sizeof(struct spool_header) + len;
 }
 
-/* The newest valid acknowledgement, 0 when there is none. */
-static uint64_t spool_read_ack(const struct pt_alert_spool *sp)
+/*
+ * The newest valid acknowledgement, 0 when there is none. The next write goes to the other slot, so that a
+ * torn write never destroys the acknowledgement it replaces.
+ */
+static uint64_t spool_read_ack(struct pt_alert_spool *sp)
 {
 	struct spool_ack_slot slot[2];
 	uint64_t best = 0;
@@ -181,9 +185,12 @@ static uint64_t spool_read_ack(const struct pt_alert_spool *sp)
 	memset(slot, 0, sizeof(slot));
 	if (pread(sp->ack_fd, slot, sizeof(slot), 0) < 0)
 		return 0;
-	for (int i = 0; i < 2; i++)
-		if (slot[i].magic == SPOOL_ACK_MAGIC && slot[i].crc == spool_ack_crc(&slot[i]) && slot[i].seq > best)
+	for (int i = 0; i < 2; i++) {
+		if (slot[i].magic == SPOOL_ACK_MAGIC && slot[i].crc == spool_ack_crc(&slot[i]) && slot[i].seq > best) {
 			best = slot[i].seq;
+			sp->ack_writes = (uint32_t)i + 1;
+		}
+	}
 	return best;
 }
 
@@ -285,6 +292,11 @@ struct pt_alert_spool *pt_alert_spool_open(const char *dir, uint64_t max_bytes, 
 	if (spool_path(sp, SPOOL_LOG, path) != 0 || (sp->log_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0 ||
 	    spool_path(sp, SPOOL_ACK, path) != 0 || (sp->ack_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640)) < 0) {
 		snprintf(err, err_len, "cannot open %s: %s", path, strerror(errno));
+		goto close_spool;
+	}
+	if (flock(sp->ack_fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, err_len, "spool %s is in use by another podtap (each process needs its own alerts.spool_dir)",
+			 dir);
 		goto close_spool;
 	}
 	if (spool_fsync_dir(sp) != 0) {
@@ -399,9 +411,11 @@ static int spool_make_room(struct pt_alert_spool *sp, uint64_t need, uint8_t sev
 	for (uint32_t i = 0; i < sp->n_entries; i++)
 		if (sp->entry[i].severity < severity)
 			lower += spool_record_size(sp->entry[i].len);
-	fits = need <= sp->max_bytes && have - lower + need <= sp->max_bytes;
+	if (need > sp->max_bytes)
+		return -ENOSPC;                      /* bigger than the whole spool: its size, not its severity */
+	fits = have - lower + need <= sp->max_bytes;
 	if (goal < need)
-		goal = sp->max_bytes - need;
+		goal = sp->max_bytes;
 	if (!fits)
 		goal = 0;                            /* every lower one goes */
 	if (lower > 0) {

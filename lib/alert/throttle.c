@@ -170,12 +170,12 @@ static bool throttle_rate_ok(struct pt_alert_throttle *t, const struct pt_alert_
 		*r = (struct throttle_rule){ .rule = rule, .tokens = cap, .last_ns = now_ns };
 	}
 	if (now_ns > r->last_ns) {
-		/* rate_per_minute tokens a minute: (ns * rate * SCALE) / 60e9, without overflow for long gaps. */
+		/* rate_per_minute tokens a minute: (ns * rate * SCALE) / 60e9, in 128 bits for long gaps. */
 		uint64_t dt = now_ns - r->last_ns;
-		uint64_t add = dt >= 60ULL * PT_NS_PER_SEC * 1000 ? cap
-				: dt / 1000 * t->cfg.rate_per_minute * TOKEN_SCALE / 60000000ULL;
+		unsigned __int128 add = (unsigned __int128)dt * t->cfg.rate_per_minute * TOKEN_SCALE /
+					(60ULL * PT_NS_PER_SEC);
 
-		r->tokens = r->tokens + add > cap ? cap : r->tokens + add;
+		r->tokens = add >= cap - r->tokens ? cap : r->tokens + (uint64_t)add;
 		r->last_ns = now_ns;
 	}
 	if (r->tokens < TOKEN_SCALE) {

@@ -92,7 +92,6 @@ const struct pt_config_key pt_config_schema[] = {
 	UINT("alerts.rate_burst", alerts.rate_burst, 1, 1000000, "20"),
 	UINT("alerts.test_port", alerts.test_port, 0, 65535, "0"),
 	BOOL("alerts.test_per_flow", alerts.test_per_flow, "false"),
-	BOOL("alerts.flows_stream", alerts.flows_stream, "false"),
 
 	DURATION("stats.interval", stats.interval_ns, SEC, DAY, true, "10s"),
 };

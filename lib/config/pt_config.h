@@ -117,7 +117,6 @@ struct pt_config {
 		uint32_t rate_burst;                    /* alerts.rate_burst: alerts a rule may raise at once */
 		uint32_t test_port;                     /* alerts.test_port: test-only trigger rule; 0 = off */
 		bool test_per_flow;                     /* alerts.test_per_flow: its key includes the source port */
-		bool flows_stream;                      /* alerts.flows_stream: flow records to <prefix>flows too */
 	} alerts;
 };
 

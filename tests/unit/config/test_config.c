@@ -218,7 +218,7 @@ static const char all_keys_yaml[] =
 	"geo:\n  country_db: ''\n  asn_db: /srv/asn.mmdb\n  cache_size: 1024\n  reload_interval: 0\n"
 	"identity: {enabled: no, resync_interval: 90s, max_entries: 16}\n"
 	"alerts:\n  spool_dir: /srv/spool\n  spool_max_kb: 64\n  stream_maxlen: 5\n  dedup_window: 0\n"
-	"  rate_limit: 0\n  rate_burst: 1000000\n  test_port: 40000\n  test_per_flow: yes\n  flows_stream: on\n";
+	"  rate_limit: 0\n  rate_burst: 1000000\n  test_port: 40000\n  test_per_flow: yes\n";
 
 static const char *const all_keys_set[] = {
 	"sensor.name=edge-1", "log.level=DEBUG", "capture.workers=4", "capture.rx_descriptors=4096",
@@ -237,7 +237,6 @@ static const char *const all_keys_set[] = {
 	"geo.reload_interval=0", "identity.enabled=no", "identity.resync_interval=90s", "identity.max_entries=16",
 	"alerts.spool_dir=/srv/spool", "alerts.spool_max_kb=64", "alerts.stream_maxlen=5", "alerts.dedup_window=0",
 	"alerts.rate_limit=0", "alerts.rate_burst=1000000", "alerts.test_port=40000", "alerts.test_per_flow=yes",
-	"alerts.flows_stream=on",
 };
 
 static void check_all_keys(const struct pt_config *c)
@@ -300,7 +299,6 @@ static void check_all_keys(const struct pt_config *c)
 	assert_int_equal(c->alerts.rate_burst, 1000000);
 	assert_int_equal(c->alerts.test_port, 40000);
 	assert_true(c->alerts.test_per_flow);
-	assert_true(c->alerts.flows_stream);
 }
 
 static void test_every_key_yaml_and_set(void **state)
