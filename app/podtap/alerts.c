@@ -9,7 +9,6 @@
 #include "podtap.h"
 
 #define ALERTS_MAX_GROUPS 4096
-#define ALERTS_STALE_TABLE_NS (60 * PT_NS_PER_SEC)   /* the workload table unrefreshed this long is stale */
 
 static const struct pt_alert_rule rule_capture_loss = {
 	"podtap.health.capture_loss", "Capture is losing packets", PT_ALERT_SENSOR_HEALTH,
@@ -260,7 +259,7 @@ static void alerts_health_redis(struct pt_alerts *al, const struct pt_output_cou
 	}
 	if (al->identity_down_since_ns == 0)
 		al->identity_down_since_ns = now_ns;
-	if (!al->stale_raised && now_ns - al->identity_down_since_ns >= ALERTS_STALE_TABLE_NS) {
+	if (!al->stale_raised && now_ns - al->identity_down_since_ns >= al->cfg->identity.stale_after_ns) {
 		alerts_health(&a, &rule_table_stale, 40, "workload_table", now_ns);
 		snprintf(a.message, sizeof(a.message), "workload table not refreshed for %" PRIu64 " s (%s): flows are "
 			 "attributed with generation %" PRIu64, (uint64_t)((now_ns - al->identity_down_since_ns) / PT_NS_PER_SEC),

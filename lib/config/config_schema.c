@@ -83,6 +83,7 @@ const struct pt_config_key pt_config_schema[] = {
 	BOOL("identity.enabled", identity.enabled, "true"),
 	DURATION("identity.resync_interval", identity.resync_interval_ns, SEC, 7 * DAY, false, "5m"),
 	UINT("identity.max_entries", identity.max_entries, 16, 16777216, "1048576"),
+	DURATION("identity.stale_after", identity.stale_after_ns, SEC, DAY, false, "60s"),
 
 	STRING("alerts.spool_dir", alerts.spool_dir, 1, "/var/lib/podtap/spool"),
 	UINT("alerts.spool_max_kb", alerts.spool_max_kb, 64, 67108864, "65536"),

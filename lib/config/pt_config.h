@@ -107,6 +107,7 @@ struct pt_config {
 		uint64_t resync_interval_ns;            /* identity.resync_interval: full reload period, 1s..7d */
 		uint32_t max_entries;                   /* identity.max_entries: addresses + networks kept,
 							 * 16..16777216 */
+		uint64_t stale_after_ns;                /* identity.stale_after: unrefreshed this long = stale alert */
 	} identity;
 	struct {
 		char spool_dir[PT_CONFIG_STR_LEN];      /* alerts.spool_dir: the durable outbox for Redis */

@@ -216,7 +216,7 @@ static const char all_keys_yaml[] =
 	"dpi: {enabled: off, max_packets: 1000, max_flows: 1024}\n"
 	"dns: {cache_size: 16777216, ttl_floor: 0, ttl_cap: 7d}\n"
 	"geo:\n  country_db: ''\n  asn_db: /srv/asn.mmdb\n  cache_size: 1024\n  reload_interval: 0\n"
-	"identity: {enabled: no, resync_interval: 90s, max_entries: 16}\n"
+	"identity: {enabled: no, resync_interval: 90s, max_entries: 16, stale_after: 2s}\n"
 	"alerts:\n  spool_dir: /srv/spool\n  spool_max_kb: 64\n  stream_maxlen: 5\n  dedup_window: 0\n"
 	"  rate_limit: 0\n  rate_burst: 1000000\n  test_port: 40000\n  test_per_flow: yes\n";
 
@@ -235,7 +235,7 @@ static const char *const all_keys_set[] = {
 	"dpi.max_packets=1000", "dpi.max_flows=1024", "dns.cache_size=16777216", "dns.ttl_floor=0",
 	"dns.ttl_cap=7d", "geo.country_db=", "geo.asn_db=/srv/asn.mmdb", "geo.cache_size=1024",
 	"geo.reload_interval=0", "identity.enabled=no", "identity.resync_interval=90s", "identity.max_entries=16",
-	"alerts.spool_dir=/srv/spool", "alerts.spool_max_kb=64", "alerts.stream_maxlen=5", "alerts.dedup_window=0",
+	"identity.stale_after=2s", "alerts.spool_dir=/srv/spool", "alerts.spool_max_kb=64", "alerts.stream_maxlen=5", "alerts.dedup_window=0",
 	"alerts.rate_limit=0", "alerts.rate_burst=1000000", "alerts.test_port=40000", "alerts.test_per_flow=yes",
 };
 
@@ -291,6 +291,7 @@ static void check_all_keys(const struct pt_config *c)
 	assert_false(c->identity.enabled);
 	assert_int_equal(c->identity.resync_interval_ns, 90 * SEC);
 	assert_int_equal(c->identity.max_entries, 16);
+	assert_int_equal(c->identity.stale_after_ns, 2 * SEC);
 	assert_string_equal(c->alerts.spool_dir, "/srv/spool");
 	assert_int_equal(c->alerts.spool_max_kb, 64);
 	assert_int_equal(c->alerts.stream_maxlen, 5);
