@@ -19,11 +19,16 @@
 #define SENDER_BACKOFF_MIN_NS (250 * 1000 * 1000ULL)
 #define SENDER_BACKOFF_MAX_NS (8 * PT_NS_PER_SEC)
 #define SENDER_ID_KEY "\"event\":{\"id\":\""
+#define SENDER_FLOW_BATCH 256                      /* flow records per pipeline */
 
 struct pt_alert_sender {
 	struct pt_redis_url url;
 	char where[PT_REDIS_FIELD_LEN + 16];
 	char key[PT_CONFIG_STR_LEN + 16];           /* <prefix>alerts: the stream and the channel */
+	char flows_key[PT_CONFIG_STR_LEN + 16];     /* <prefix>flows */
+	char *flows[PT_FLOWS_QUEUE];                /* flow records waiting (a ring, under lock) */
+	uint32_t flows_len[PT_FLOWS_QUEUE];
+	uint32_t flows_head, flows_count;
 	uint32_t maxlen;
 
 	pthread_mutex_t lock;                       /* guards spool, stats and the wake-up */
@@ -259,9 +264,55 @@ static void sender_wait(struct pt_alert_sender *s, uint64_t ms)
 	ts.tv_sec += (time_t)(ms / 1000) + ts.tv_nsec / 1000000000L;
 	ts.tv_nsec %= 1000000000L;
 	pthread_mutex_lock(&s->lock);
-	if (pt_alert_spool_pending(s->spool) == 0 && !atomic_load(&s->stop))
+	if (pt_alert_spool_pending(s->spool) == 0 && s->flows_count == 0 && !atomic_load(&s->stop))
 		pthread_cond_timedwait(&s->wake, &s->lock, &ts);
+	/* Redis away: flow records are not kept for it (alerts are, in the spool). */
+	if (s->ctx == NULL) {
+		while (s->flows_count > 0) {
+			free(s->flows[s->flows_head]);
+			s->flows_head = (s->flows_head + 1) % PT_FLOWS_QUEUE;
+			s->flows_count--;
+			s->stats.flows_dropped++;
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
+}
+
+/* Flow records, after the alerts: pipelined XADDs, best effort (a lost connection loses the batch, counted). */
+static bool sender_send_flows(struct pt_alert_sender *s)
+{
+	char *line[SENDER_FLOW_BATCH];
+	uint32_t len[SENDER_FLOW_BATCH], n = 0, ok = 0;
+
+	pthread_mutex_lock(&s->lock);
+	while (n < SENDER_FLOW_BATCH && s->flows_count > 0) {
+		line[n] = s->flows[s->flows_head];
+		len[n++] = s->flows_len[s->flows_head];
+		s->flows_head = (s->flows_head + 1) % PT_FLOWS_QUEUE;
+		s->flows_count--;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (n == 0)
+		return false;
+	for (uint32_t i = 0; i < n; i++)
+		redisAppendCommand(s->ctx, "XADD %s MAXLEN ~ %u * flow %b", s->flows_key, s->maxlen, line[i], (size_t)len[i]);
+	for (uint32_t i = 0; i < n; i++) {
+		redisReply *r = NULL;
+
+		if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK) {
+			sender_down(s, s->ctx->errstr[0] ? s->ctx->errstr : "no reply");
+			break;
+		}
+		ok += r->type != REDIS_REPLY_ERROR;
+		freeReplyObject(r);
+	}
+	for (uint32_t i = 0; i < n; i++)
+		free(line[i]);
+	pthread_mutex_lock(&s->lock);
+	s->stats.flows_sent += ok;
+	s->stats.flows_dropped += n - ok;
+	pthread_mutex_unlock(&s->lock);
+	return s->ctx != NULL;
 }
 
 /* One step: connect when needed, confirm a batch left unconfirmed, send the next one. @return false when idle. */
@@ -276,7 +327,7 @@ static bool sender_step(struct pt_alert_sender *s)
 	if (s->n_batch == 0)
 		sender_take_batch(s);
 	if (s->n_batch == 0)
-		return false;
+		return sender_send_flows(s);
 	sender_send(s);
 	return s->ctx != NULL;
 }
@@ -308,6 +359,7 @@ struct pt_alert_sender *pt_alert_sender_start(const struct pt_config *cfg, const
 	s->url = *url;
 	pt_redis_url_describe(&s->url, s->where, sizeof(s->where));
 	snprintf(s->key, sizeof(s->key), "%salerts", cfg->redis.prefix);
+	snprintf(s->flows_key, sizeof(s->flows_key), "%sflows", cfg->redis.prefix);
 	s->maxlen = cfg->alerts.stream_maxlen;
 	s->backoff_ns = SENDER_BACKOFF_MIN_NS;
 	s->read_buf = malloc(PT_ALERT_JSON_MAX + 1);
@@ -354,6 +406,12 @@ void pt_alert_sender_stop(struct pt_alert_sender *s, struct pt_alert_sender_stat
 	if (s->ctx != NULL)
 		redisFree(s->ctx);
 	sender_batch_clear(s);
+	while (s->flows_count > 0) {
+		free(s->flows[s->flows_head]);
+		s->flows_head = (s->flows_head + 1) % PT_FLOWS_QUEUE;
+		s->flows_count--;
+		s->stats.flows_dropped++;
+	}
 	pt_alert_spool_sync(s->spool);
 	if (final != NULL) {
 		*final = s->stats;
@@ -375,6 +433,28 @@ int pt_alert_sender_submit(struct pt_alert_sender *s, const char *json, uint32_t
 	if (rc != 0 && rc != -ENOSPC)
 		s->stats.spool_errors++;
 	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int pt_alert_sender_submit_flow(struct pt_alert_sender *s, const char *json, uint32_t len)
+{
+	char *copy = malloc((size_t)len + 1);
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	if (copy == NULL || s->flows_count == PT_FLOWS_QUEUE || !s->stats.redis_up) {
+		s->stats.flows_dropped++;
+		free(copy);
+		rc = -ENOSPC;
+	} else {
+		memcpy(copy, json, len);
+		copy[len] = '\0';
+		s->flows[(s->flows_head + s->flows_count) % PT_FLOWS_QUEUE] = copy;
+		s->flows_len[(s->flows_head + s->flows_count) % PT_FLOWS_QUEUE] = len;
+		s->flows_count++;
+		pthread_cond_signal(&s->wake);
+	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -308,6 +308,12 @@ void pt_alerts_tick(struct pt_alerts *al, const struct pt_output_counters *c, ui
 	al->have_last = true;
 }
 
+void pt_alerts_flow_record(struct pt_alerts *al, const char *json, uint32_t len)
+{
+	if (al->sender != NULL)
+		pt_alert_sender_submit_flow(al->sender, json, len);
+}
+
 void pt_alerts_counters(struct pt_alerts *al, struct pt_output_alert_counters *out)
 {
 	struct pt_alert_throttle_stats ts;
@@ -322,6 +328,7 @@ void pt_alerts_counters(struct pt_alerts *al, struct pt_output_alert_counters *o
 		if (al->sender != NULL)
 			pt_alert_sender_stats(al->sender, &st, NULL);
 		out->redis = true;
+		out->flows_stream = al->cfg->redis.flows_stream;
 		out->redis_tried = st.tried;
 		out->redis_up = st.redis_up;
 		out->delivered = st.delivered;
@@ -334,6 +341,8 @@ void pt_alerts_counters(struct pt_alerts *al, struct pt_output_alert_counters *o
 		out->spool_dropped = st.spool.dropped;
 		out->spool_recovered = st.spool.recovered;
 		out->spool_truncated_bytes = st.spool.truncated_bytes;
+		out->flows_sent = st.flows_sent;
+		out->flows_dropped = st.flows_dropped;
 	}
 }
 

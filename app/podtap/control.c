@@ -127,7 +127,7 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 		/* The record is ours until released: its identity references are dropped once it is written. */
 		for (uint32_t k = 0; k < CONTROL_DRAIN_BATCH && (rec = (struct pt_flow_record *)pt_spsc_ring_peek(ring)) != NULL;
 		     k++) {
-			if (ctl->flows_out != NULL) {
+			if (ctl->flows_out != NULL || ctl->cfg->redis.flows_stream) {
 				struct pt_json j;
 				int len;
 
@@ -152,8 +152,10 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 					else
 						ctl->records_too_long++;
 				}
-				if (len > 0)
+				if (len > 0 && ctl->flows_out != NULL)
 					pt_output_file_write(ctl->flows_out, ctl->line, (size_t)len);
+				if (len > 0 && ctl->cfg->redis.flows_stream)
+					pt_alerts_flow_record(ctl->alerts, ctl->line, (uint32_t)len);
 			}
 			pt_flow_record_release(rec);
 			pt_spsc_ring_release(ring);

@@ -211,6 +211,8 @@ uint32_t pt_alerts_drain(struct pt_alerts *al, struct pt_worker *workers, uint32
 /** Sensor health from the counters (capture loss, flow table, Redis, workload table, drops), at wall time. */
 void pt_alerts_tick(struct pt_alerts *al, const struct pt_output_counters *c, uint64_t wall_ns);
 void pt_alerts_counters(struct pt_alerts *al, struct pt_output_alert_counters *out);
+/** redis.flows_stream: hand a flow record's JSON to the sender for <prefix>flows (best effort, counted). */
+void pt_alerts_flow_record(struct pt_alerts *al, const char *json, uint32_t len);
 
 /** alert_sender.c: the thread that delivers alerts to Redis through the spool. */
 struct pt_alert_sender;
@@ -222,6 +224,8 @@ struct pt_alert_sender_stats {
 	uint64_t confirmed;                 /* batches found in the stream after their reply was lost */
 	uint64_t refused;                   /* EXECs Redis refused (a key of the wrong type, an ACL) */
 	uint64_t spool_errors;              /* spool reads, writes or syncs that failed */
+	uint64_t flows_sent;                /* flow records XADDed to <prefix>flows */
+	uint64_t flows_dropped;             /* flow records lost: the queue was full or Redis away */
 	struct pt_alert_spool_stats spool;
 };
 /**
@@ -237,6 +241,12 @@ struct pt_alert_sender *pt_alert_sender_start(const struct pt_config *cfg, const
 void pt_alert_sender_stop(struct pt_alert_sender *s, struct pt_alert_sender_stats *final);
 /** Spool one alert for delivery. @return 0, -ENOSPC (the spool was full and it was the least important), -EIO... */
 int pt_alert_sender_submit(struct pt_alert_sender *s, const char *json, uint32_t len, uint8_t severity);
+/**
+ * Queue a flow record for XADD <prefix>flows (not spooled: when Redis is away or the queue of
+ * PT_FLOWS_QUEUE records is full, it is dropped and counted). @return 0 or -ENOSPC.
+ */
+int pt_alert_sender_submit_flow(struct pt_alert_sender *s, const char *json, uint32_t len);
+#define PT_FLOWS_QUEUE 8192
 /** Counters; @p dropped_new gets the spool drops not reported before (for the sensor_health alert). */
 void pt_alert_sender_stats(struct pt_alert_sender *s, struct pt_alert_sender_stats *st, uint64_t *dropped_new);
 

@@ -79,6 +79,7 @@ const struct pt_config_key pt_config_schema[] = {
 	BOOL("redis.enabled", redis.enabled, "true"),
 	STRING("redis.url", redis.url, 0, "redis://127.0.0.1:6379"),
 	STRING("redis.prefix", redis.prefix, 1, "podtap:"),
+	BOOL("redis.flows_stream", redis.flows_stream, "false"),
 
 	BOOL("identity.enabled", identity.enabled, "true"),
 	DURATION("identity.resync_interval", identity.resync_interval_ns, SEC, 7 * DAY, false, "5m"),

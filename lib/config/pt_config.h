@@ -69,6 +69,7 @@ struct pt_config {
 		bool enabled;                           /* redis.enabled */
 		char url[PT_CONFIG_STR_LEN];            /* redis.url: redis://[user:pass@]host:port[/db] or unix:///path */
 		char prefix[64];                        /* redis.prefix: key prefix, default "podtap:" */
+		bool flows_stream;                      /* redis.flows_stream: flow records to <prefix>flows too */
 	} redis;
 	struct {
 		uint64_t interval_ns;                   /* stats.interval: counters to the log and Redis; 0 = off */

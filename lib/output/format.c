@@ -405,6 +405,12 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 			pt_json_u64(j, "failed", a->spool_failed);
 			pt_json_u64(j, "errors", a->spool_errors);
 			pt_json_end_object(j);
+			if (a->flows_stream) {
+				pt_json_begin_object(j, "flows_stream");
+				pt_json_u64(j, "sent", a->flows_sent);
+				pt_json_u64(j, "dropped", a->flows_dropped);
+				pt_json_end_object(j);
+			}
 		}
 		pt_json_end_object(j);
 	}

@@ -75,6 +75,8 @@ struct pt_output_alert_counters {
 	uint64_t delivered;                        /* Redis has them */
 	uint64_t reconnects, confirmed, refused, spool_errors;
 	uint64_t spool_pending, spool_bytes, spool_dropped, spool_recovered, spool_truncated_bytes;
+	bool flows_stream;                         /* redis.flows_stream */
+	uint64_t flows_sent, flows_dropped;        /* flow records to <prefix>flows, and lost on the way */
 };
 
 /** Every counter podtap reports, summed over workers. */

@@ -209,7 +209,7 @@ static const char all_keys_yaml[] =
 	"    udp: 1.5\n    icmp: 1d\n    other: 2.5m\n"
 	"  update_interval: 0\n  record_ring_size: 4194304\n"
 	"output: {flows: '-', alerts: /var/log/podtap/alerts.json}\n"
-	"redis:\n  enabled: off\n  url: unix:///run/redis.sock\n  prefix: p\n"
+	"redis:\n  enabled: off\n  url: unix:///run/redis.sock\n  prefix: p\n  flows_stream: yes\n"
 	"stats.interval: 24h\n"
 	"networks:\n  internal: [10.0.0.0/8]\n  cluster:\n    - 10.244.0.0/16\n    - fd00:10:244::/56\n"
 	"  service: 10.96.0.0/12\n  node: [192.168.10.5, \"::1\", 0.0.0.0/0]\n"
@@ -229,7 +229,7 @@ static const char *const all_keys_set[] = {
 	"flow.timeouts.tcp_established=2h", "flow.timeouts.tcp_closed=1", "flow.timeouts.udp=1.5",
 	"flow.timeouts.icmp=1d", "flow.timeouts.other=2.5m", "flow.update_interval=0",
 	"flow.record_ring_size=4194304", "output.flows=-", "output.alerts=/var/log/podtap/alerts.json",
-	"redis.enabled=off", "redis.url=unix:///run/redis.sock", " redis.prefix = p ", "stats.interval=24h",
+	"redis.enabled=off", "redis.url=unix:///run/redis.sock", " redis.prefix = p ", "redis.flows_stream=yes", "stats.interval=24h",
 	"networks.internal=10.0.0.0/8", "networks.cluster=[10.244.0.0/16, fd00:10:244::/56]",
 	"networks.service=10.96.0.0/12", "networks.node=192.168.10.5,::1 ,0.0.0.0/0", "dpi.enabled=off",
 	"dpi.max_packets=1000", "dpi.max_flows=1024", "dns.cache_size=16777216", "dns.ttl_floor=0",
@@ -273,6 +273,7 @@ static void check_all_keys(const struct pt_config *c)
 	assert_false(c->redis.enabled);
 	assert_string_equal(c->redis.url, "unix:///run/redis.sock");
 	assert_string_equal(c->redis.prefix, "p");
+	assert_true(c->redis.flows_stream);
 	assert_int_equal(c->stats.interval_ns, 86400 * SEC);
 	test_assert_cidrs(&c->networks.internal, "10.0.0.0/8");
 	test_assert_cidrs(&c->networks.cluster, "10.244.0.0/16 fd00:10:244::/56");
