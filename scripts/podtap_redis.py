@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # podtap_redis.py - What every writer of podtap's Redis workload table shares: the connection, the identity
-# encoding, and the transactional hash + change-stream write. Imported by scripts/podtap-k8s-sync and
-# scripts/podtapctl (each puts its own directory first on sys.path). The schema is in docs/redis-schema.md.
+# encoding, and the transactional hash + change-stream write; and where podtap's alerts are. Imported by
+# scripts/podtap-k8s-sync and scripts/podtapctl (each puts its own directory first on sys.path). The schema is in
+# docs/redis-schema.md, the alert JSON in docs/alert.schema.json.
 # Needs only Debian's python3-redis.
 import json
 import os
@@ -14,6 +15,8 @@ DEFAULT_PREFIX = "podtap:"
 DEFAULT_STREAM_MAXLEN = 100000
 HASHES = ("workloads", "networks")  # hash name (without the prefix) -> stream address field below
 ADDRESS_FIELD = {"workloads": "ip", "networks": "cidr"}
+ALERTS = "alerts"     # STREAM <prefix>alerts (and the PUBLISH channel of the same name), written by podtap
+ALERT_FIELD = "alert"  # the one field of each stream entry: the alert JSON
 
 
 def env_url():
@@ -31,6 +34,11 @@ def env_user():
 
 def env_prefix():
     return os.environ.get("PODTAP_PREFIX", DEFAULT_PREFIX)
+
+
+def alerts_key(prefix):
+    """The alert stream (and channel) under prefix."""
+    return prefix + ALERTS
 
 
 def connect(url, password=None, username=None, **kwargs):

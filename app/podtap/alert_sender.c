@@ -340,9 +340,15 @@ static void *sender_main(void *arg)
 		if (!sender_step(s))
 			sender_wait(s, SENDER_WAIT_MS);
 	}
-	/* At stop: a last try to deliver what is waiting, while Redis answers. */
-	for (int tries = 0; tries < 50 && s->ctx != NULL && sender_step(s); tries++)
-		;
+	/* At stop: deliver what is waiting while Redis answers, connecting now if need be (a short -r run can end
+	 * before the first connection). What does not go stays in the spool for the next run. */
+	s->retry_at_mono_ns = 0;
+	for (int tries = 0; tries < 64; tries++) {
+		if (s->ctx == NULL && !sender_connect(s))
+			break;
+		if (!sender_step(s))
+			break;
+	}
 	return NULL;
 }
 
