@@ -46,6 +46,9 @@ struct pt_alert_sender {
 	uint64_t batch_seq[SENDER_BATCH];
 	uint32_t n_batch;
 	bool unconfirmed;                           /* the batch was sent but its EXEC reply never came */
+	bool confirm_recovered;                     /* alerts from an earlier run: look for them before sending */
+	uint64_t delivered_seq;                     /* Redis has everything up to here (acked, or the ack to retry) */
+	bool multi_ok;                              /* this connection may use MULTI/EXEC (probed at connect) */
 
 	pthread_t thread;
 	bool thread_started;
@@ -62,6 +65,7 @@ static void sender_down(struct pt_alert_sender *s, const char *why)
 	if (s->ctx != NULL)
 		redisFree(s->ctx);
 	s->ctx = NULL;
+	s->multi_ok = false;
 	s->retry_at_mono_ns = pt_time_mono_ns() + s->backoff_ns;
 	s->backoff_ns = s->backoff_ns * 2 > SENDER_BACKOFF_MAX_NS ? SENDER_BACKOFF_MAX_NS : s->backoff_ns * 2;
 	pthread_mutex_lock(&s->lock);
@@ -122,6 +126,9 @@ static void sender_take_batch(struct pt_alert_sender *s)
 	pthread_mutex_lock(&s->lock);
 	if (pt_alert_spool_sync(s->spool) != 0)
 		s->stats.spool_errors++;
+	/* An acknowledgement that could not be written is retried; what it covers is never sent again. */
+	if (s->delivered_seq > 0 && pt_alert_spool_ack(s->spool, s->delivered_seq) != 0)
+		s->stats.spool_errors++;
 	for (uint32_t i = 0; i < pt_alert_spool_pending(s->spool) && s->n_batch < SENDER_BATCH; i++) {
 		uint64_t seq;
 		int len = pt_alert_spool_read(s->spool, i, buf, PT_ALERT_JSON_MAX + 1, &seq, NULL);
@@ -130,6 +137,8 @@ static void sender_take_batch(struct pt_alert_sender *s)
 			s->stats.spool_errors++;
 			break;
 		}
+		if (seq <= s->delivered_seq)
+			continue;
 		s->batch[s->n_batch] = malloc((size_t)len + 1);
 		if (s->batch[s->n_batch] == NULL)
 			break;
@@ -141,37 +150,49 @@ static void sender_take_batch(struct pt_alert_sender *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static void sender_delivered(struct pt_alert_sender *s)
+/* The first @p n alerts of the batch reached Redis: acknowledge them (a failed ack is retried, never resent). */
+static void sender_delivered(struct pt_alert_sender *s, uint32_t n)
 {
-	pthread_mutex_lock(&s->lock);
-	if (pt_alert_spool_ack(s->spool, s->batch_seq[s->n_batch - 1]) != 0)
-		s->stats.spool_errors++;
-	s->stats.delivered += s->n_batch;
-	pthread_mutex_unlock(&s->lock);
+	if (n > 0) {
+		s->delivered_seq = s->batch_seq[n - 1];
+		pthread_mutex_lock(&s->lock);
+		if (pt_alert_spool_ack(s->spool, s->delivered_seq) != 0)
+			s->stats.spool_errors++;
+		s->stats.delivered += n;
+		pthread_mutex_unlock(&s->lock);
+	}
 	sender_batch_clear(s);
 }
 
+static void sender_refused(struct pt_alert_sender *s, const char *why);
+
 /*
- * After a lost connection the batch may or may not have reached Redis: MULTI/EXEC applied all of it or none,
- * so look for its last alert's event.id among the stream's newest entries. @return false when lost again.
+ * The batch may already be in the stream: its EXEC reply was lost, or it comes from a run that was killed
+ * before its acknowledgement. Batches are delivered in order, so the stream holds a prefix of it: look for
+ * each alert's event.id among the stream's newest entries and acknowledge up to the last one found; the rest
+ * is sent. An error reply (LOADING, NOPERM) proves nothing: back off and ask again. @return false when lost.
  */
 static bool sender_confirm(struct pt_alert_sender *s)
 {
-	char id[PT_ULID_LEN], needle[PT_ULID_LEN + 16];
+	char ids[SENDER_BATCH][PT_ULID_LEN], id[PT_ULID_LEN], why[256];
+	int last_found = -1;
 	redisReply *r;
-	bool found = false;
 
-	if (!sender_event_id(s->batch[s->n_batch - 1], id)) {
-		s->unconfirmed = false;                  /* cannot tell: send again (consumers drop by event.id) */
-		return true;
-	}
-	snprintf(needle, sizeof(needle), "\"id\":\"%s\"", id);
+	for (uint32_t i = 0; i < s->n_batch; i++)
+		if (!sender_event_id(s->batch[i], ids[i]))
+			ids[i][0] = '\0';
 	r = redisCommand(s->ctx, "XREVRANGE %s + - COUNT %d", s->key, SENDER_CONFIRM_SCAN);
 	if (r == NULL) {
 		sender_down(s, s->ctx->errstr[0] ? s->ctx->errstr : "no reply");
 		return false;
 	}
-	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements && !found; i++) {
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(why, sizeof(why), "XREVRANGE %.64s: %.160s", s->key, r->str);
+		freeReplyObject(r);
+		sender_refused(s, why);
+		return true;
+	}
+	for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
 		const redisReply *e = r->element[i];
 
 		if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 || e->element[1]->type != REDIS_REPLY_ARRAY)
@@ -179,18 +200,23 @@ static bool sender_confirm(struct pt_alert_sender *s)
 		for (size_t k = 0; k + 1 < e->element[1]->elements; k += 2) {
 			const redisReply *v = e->element[1]->element[k + 1];
 
-			if (v->type == REDIS_REPLY_STRING && strstr(v->str, needle) != NULL)
-				found = true;
+			if (v->type != REDIS_REPLY_STRING || !sender_event_id(v->str, id))
+				continue;
+			for (int b = (int)s->n_batch - 1; b > last_found; b--)
+				if (strcmp(ids[b], id) == 0)
+					last_found = b;
 		}
 	}
 	freeReplyObject(r);
+	s->unconfirmed = false;
+	/* A whole batch found: the next one may have gone too (an ack that failed before the crash). */
+	s->confirm_recovered = s->confirm_recovered && last_found == (int)s->n_batch - 1;
+	if (last_found < 0)
+		return true;                             /* none of it there: send it */
 	pthread_mutex_lock(&s->lock);
-	s->stats.confirmed += found;
+	s->stats.confirmed++;
 	pthread_mutex_unlock(&s->lock);
-	if (found)
-		sender_delivered(s);
-	else
-		s->unconfirmed = false;                  /* not there: send it again */
+	sender_delivered(s, (uint32_t)last_found + 1);
 	return true;
 }
 
@@ -200,8 +226,7 @@ static void sender_refused(struct pt_alert_sender *s, const char *why)
 	s->stats.refused++;
 	pthread_mutex_unlock(&s->lock);
 	if (strcmp(why, s->refused_why) != 0)
-		pt_log(PT_LOG_WARN, "alerts: redis %s refused the alerts (%s); they stay in the spool, retrying", s->where,
-		       why);
+		pt_log(PT_LOG_WARN, "alerts: redis %s refused %s; the alerts stay in the spool, retrying", s->where, why);
 	snprintf(s->refused_why, sizeof(s->refused_why), "%s", why);
 	s->retry_at_mono_ns = pt_time_mono_ns() + s->backoff_ns;
 	s->backoff_ns = s->backoff_ns * 2 > SENDER_BACKOFF_MAX_NS ? SENDER_BACKOFF_MAX_NS : s->backoff_ns * 2;
@@ -252,7 +277,7 @@ static void sender_send(struct pt_alert_sender *s)
 	if (s->refused_why[0] != '\0')
 		pt_log(PT_LOG_INFO, "alerts: redis %s takes alerts again", s->where);
 	s->refused_why[0] = '\0';
-	sender_delivered(s);
+	sender_delivered(s, s->n_batch);
 }
 
 static void sender_wait(struct pt_alert_sender *s, uint64_t ms)
@@ -264,7 +289,8 @@ static void sender_wait(struct pt_alert_sender *s, uint64_t ms)
 	ts.tv_sec += (time_t)(ms / 1000) + ts.tv_nsec / 1000000000L;
 	ts.tv_nsec %= 1000000000L;
 	pthread_mutex_lock(&s->lock);
-	if (pt_alert_spool_pending(s->spool) == 0 && s->flows_count == 0 && !atomic_load(&s->stop))
+	/* No progress: wait (a submit wakes it when Redis is there; otherwise the backoff decides). */
+	if (!atomic_load(&s->stop))
 		pthread_cond_timedwait(&s->wake, &s->lock, &ts);
 	/* Redis away: flow records are not kept for it (alerts are, in the spool). */
 	if (s->ctx == NULL) {
@@ -315,6 +341,39 @@ static bool sender_send_flows(struct pt_alert_sender *s)
 	return s->ctx != NULL;
 }
 
+/*
+ * MULTI must work before any alert is sent: without it (an ACL lacking MULTI or EXEC) each XADD would run on
+ * its own and the refused EXEC would make the batch go again, duplicated. @return false when lost.
+ */
+static bool sender_probe_multi(struct pt_alert_sender *s)
+{
+	redisReply *r = redisCommand(s->ctx, "MULTI");
+	char why[256];
+	bool ok;
+
+	if (r == NULL) {
+		sender_down(s, s->ctx->errstr[0] ? s->ctx->errstr : "no reply");
+		return false;
+	}
+	ok = r->type == REDIS_REPLY_STATUS;
+	snprintf(why, sizeof(why), "MULTI: %.200s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	freeReplyObject(r);
+	if (ok) {
+		r = redisCommand(s->ctx, "DISCARD");
+		if (r == NULL) {
+			sender_down(s, s->ctx->errstr[0] ? s->ctx->errstr : "no reply");
+			return false;
+		}
+		ok = r->type == REDIS_REPLY_STATUS;
+		snprintf(why, sizeof(why), "DISCARD: %.200s", r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+		freeReplyObject(r);
+	}
+	s->multi_ok = ok;
+	if (!ok)
+		sender_refused(s, why);
+	return true;
+}
+
 /* One step: connect when needed, confirm a batch left unconfirmed, send the next one. @return false when idle. */
 static bool sender_step(struct pt_alert_sender *s)
 {
@@ -322,10 +381,14 @@ static bool sender_step(struct pt_alert_sender *s)
 		return false;
 	if (pt_time_mono_ns() < s->retry_at_mono_ns)
 		return false;                            /* refused: wait out the backoff */
-	if (s->n_batch > 0 && s->unconfirmed && !sender_confirm(s))
+	if (!s->multi_ok && (!sender_probe_multi(s) || !s->multi_ok))
 		return false;
-	if (s->n_batch == 0)
+	if (s->n_batch == 0) {
 		sender_take_batch(s);
+		s->unconfirmed |= s->confirm_recovered && s->n_batch > 0;
+	}
+	if (s->n_batch > 0 && s->unconfirmed && (!sender_confirm(s) || pt_time_mono_ns() < s->retry_at_mono_ns))
+		return false;
 	if (s->n_batch == 0)
 		return sender_send_flows(s);
 	sender_send(s);
@@ -377,6 +440,7 @@ struct pt_alert_sender *pt_alert_sender_start(const struct pt_config *cfg, const
 	if (s->spool == NULL)
 		goto free_sender;
 	pt_alert_spool_stats(s->spool, &st);
+	s->confirm_recovered = st.recovered > 0;     /* a run killed after EXEC but before its ack */
 	if (st.recovered > 0 || st.truncated_bytes > 0)
 		pt_log(PT_LOG_INFO, "alerts: spool %s holds %" PRIu64 " undelivered alerts from an earlier run%s",
 		       cfg->alerts.spool_dir, st.recovered, st.truncated_bytes ? " (a torn tail was cut)" : "");

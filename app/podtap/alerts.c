@@ -36,7 +36,8 @@ struct pt_alerts {
 	struct pt_dnscache *dns;
 	struct pt_output_file *file;                /* --alerts, or NULL */
 	struct pt_alert_sender *sender;             /* Redis through the spool, or NULL */
-	struct pt_alert_throttle *throttle;
+	struct pt_alert_throttle *throttle;        /* detections, on packet time */
+	struct pt_alert_throttle *health_throttle; /* sensor health, on wall time: the clocks never mix */
 	struct pt_ulid_gen ulid;
 	struct pt_output_alert_counters counters;
 	/* Sensor health: what the last check saw. */
@@ -47,6 +48,7 @@ struct pt_alerts {
 	uint64_t identity_down_since_ns;
 	bool stale_raised;
 	uint64_t ring_dropped_seen;
+	uint64_t spool_failed_seen;
 	bool finished;                              /* the sender stopped; its last counters are kept here */
 	bool to_redis;
 	struct pt_alert_sender_stats sender_final;
@@ -72,7 +74,8 @@ struct pt_alerts *pt_alerts_create(const struct pt_config *cfg, const struct pt_
 	al->dns = dns;
 	al->file = file;
 	al->throttle = pt_alert_throttle_create(&tcfg);
-	if (al->throttle == NULL) {
+	al->health_throttle = pt_alert_throttle_create(&tcfg);
+	if (al->throttle == NULL || al->health_throttle == NULL) {
 		snprintf(err, err_len, "out of memory for alert flood control");
 		goto free_alerts;
 	}
@@ -86,6 +89,7 @@ struct pt_alerts *pt_alerts_create(const struct pt_config *cfg, const struct pt_
 
 free_throttle:
 	pt_alert_throttle_free(al->throttle);
+	pt_alert_throttle_free(al->health_throttle);
 free_alerts:
 	free(al);
 	return NULL;
@@ -94,14 +98,25 @@ free_alerts:
 /* Format and hand on one alert: the --alerts file and, through the spool, Redis. */
 static void alerts_write(struct pt_alerts *al, const struct pt_alert *a, const struct pt_alert_context *actx)
 {
+	struct pt_alert_context ctx = *actx;
 	struct pt_json j;
 	int len, rc;
 
 	pt_json_init(&j, al->line, sizeof(al->line));
-	pt_alert_format(&j, a, actx);
+	pt_alert_format(&j, a, &ctx);
 	len = pt_json_finish(&j);
 	if (len <= 0) {
-		al->counters.too_long++;
+		/* Labels are the only unbounded part (up to 256 a side): the alert goes without them. */
+		ctx.omit_labels = true;
+		pt_json_init(&j, al->line, sizeof(al->line));
+		pt_alert_format(&j, a, &ctx);
+		len = pt_json_finish(&j);
+		al->counters.labels_omitted += len > 0;
+	}
+	if (len <= 0) {
+		if (al->counters.too_long++ == 0)
+			pt_log(PT_LOG_ERR, "alerts: an alert of %s did not fit %d bytes even without labels; not written",
+			       a->rule->id, PT_ALERT_JSON_MAX);
 		return;
 	}
 	al->counters.written++;
@@ -112,8 +127,8 @@ static void alerts_write(struct pt_alerts *al, const struct pt_alert *a, const s
 	if (al->sender != NULL && (rc = pt_alert_sender_submit(al->sender, al->line, (uint32_t)len, a->severity)) != 0 &&
 	    rc != -ENOSPC) {
 		if (al->counters.spool_failed++ == 0)
-			pt_log(PT_LOG_ERR, "alerts: cannot write to the spool (%s); alerts go to the --alerts file only",
-			       strerror(-rc));
+			pt_log(PT_LOG_ERR, "alerts: cannot write to the spool %s (%s); alerts that fail go to the --alerts "
+			       "file only", al->cfg->alerts.spool_dir, strerror(-rc));
 	}
 }
 
@@ -142,13 +157,14 @@ static void alerts_group_closed(void *ctx, const struct pt_alert *first, const s
 /* One raised alert through flood control; the caller releases it. */
 static void alerts_process(struct pt_alerts *al, const struct pt_alert *a)
 {
+	struct pt_alert_throttle *t = a->has_flow ? al->throttle : al->health_throttle;
 	struct pt_alert_group_info info;
 	char id[PT_ULID_LEN];
 	enum pt_alert_verdict v;
 
-	pt_alert_throttle_expire(al->throttle, a->ts_ns, false, alerts_group_closed, al);
+	pt_alert_throttle_expire(t, a->ts_ns, false, alerts_group_closed, al);
 	pt_ulid_make(&al->ulid, a->ts_ns / 1000000, id);
-	v = pt_alert_throttle_check(al->throttle, a, id, &info, alerts_group_closed, al);
+	v = pt_alert_throttle_check(t, a, id, &info, alerts_group_closed, al);
 	if (v == PT_ALERT_MERGED) {
 		al->counters.merged++;
 	} else if (v == PT_ALERT_RATE_LIMITED) {
@@ -276,24 +292,33 @@ static void alerts_health_drops(struct pt_alerts *al, const struct pt_output_cou
 				uint64_t now_ns)
 {
 	uint64_t ring = c->alerts.ring_dropped - al->ring_dropped_seen;
+	uint64_t failed = c->alerts.spool_failed - al->spool_failed_seen;
 	struct pt_alert a;
 
 	al->ring_dropped_seen = c->alerts.ring_dropped;
-	if (spool_dropped + ring == 0)
+	al->spool_failed_seen = c->alerts.spool_failed;
+	if (spool_dropped + ring + failed == 0)
 		return;
 	alerts_health(&a, &rule_alerts_dropped, 80, "alerts", now_ns);
 	snprintf(a.message, sizeof(a.message), "%" PRIu64 " alerts dropped: %" PRIu64 " lowest-severity ones because "
-		 "the spool was full (alerts.spool_max_kb), %" PRIu64 " because a worker's alert ring was full",
-		 spool_dropped + ring, spool_dropped, ring);
+		 "the spool was full (alerts.spool_max_kb), %" PRIu64 " because a worker's alert ring was full, %" PRIu64
+		 " not spooled because the disk failed (file only)", spool_dropped + ring + failed, spool_dropped, ring,
+		 failed);
 	pt_alert_evidence_u64(&a, "spool_dropped", spool_dropped);
 	pt_alert_evidence_u64(&a, "ring_dropped", ring);
+	pt_alert_evidence_u64(&a, "spool_failed", failed);
 	pt_alert_evidence_u64(&a, "spool_pending", c->alerts.spool_pending);
 	alerts_process(al, &a);
 }
 
-void pt_alerts_tick(struct pt_alerts *al, const struct pt_output_counters *c, uint64_t wall_ns)
+void pt_alerts_tick(struct pt_alerts *al, const struct pt_output_counters *c, uint64_t wall_ns, uint64_t packet_ns)
 {
 	uint64_t spool_dropped = 0;
+
+	/* Groups close on time, not only when the next alert comes: a quiet period still gets its updates. */
+	if (packet_ns > 2 * PT_NS_PER_SEC)      /* less a margin for alerts still in the workers' rings */
+		pt_alert_throttle_expire(al->throttle, packet_ns - 2 * PT_NS_PER_SEC, false, alerts_group_closed, al);
+	pt_alert_throttle_expire(al->health_throttle, wall_ns, false, alerts_group_closed, al);
 
 	if (al->sender != NULL) {
 		struct pt_alert_sender_stats st;
@@ -321,6 +346,8 @@ void pt_alerts_counters(struct pt_alerts *al, struct pt_output_alert_counters *o
 	*out = al->counters;
 	pt_alert_throttle_stats(al->throttle, &ts);
 	out->groups_open = ts.groups_open;
+	pt_alert_throttle_stats(al->health_throttle, &ts);
+	out->groups_open += ts.groups_open;
 	out->enabled = true;
 	if (al->to_redis) {
 		struct pt_alert_sender_stats st = al->sender_final;
@@ -352,6 +379,7 @@ void pt_alerts_finish(struct pt_alerts *al)
 		return;
 	/* Open groups report now: their counts would otherwise be lost with the process. */
 	pt_alert_throttle_expire(al->throttle, 0, true, alerts_group_closed, al);
+	pt_alert_throttle_expire(al->health_throttle, 0, true, alerts_group_closed, al);
 	if (al->sender != NULL) {
 		pt_alert_sender_stop(al->sender, &al->sender_final);   /* delivers what Redis still takes */
 		al->sender = NULL;
@@ -365,5 +393,6 @@ void pt_alerts_free(struct pt_alerts *al)
 		return;
 	pt_alerts_finish(al);
 	pt_alert_throttle_free(al->throttle);
+	pt_alert_throttle_free(al->health_throttle);
 	free(al);
 }

@@ -228,6 +228,17 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		pt_dnscache_stats(ctl->dns, &c->dns);
 }
 
+/* The newest packet time any worker has seen (workers write it, the control side only reads: a read may be stale). */
+static uint64_t control_packet_clock(const struct pt_control *ctl)
+{
+	uint64_t newest = 0;
+
+	for (uint32_t i = 0; i < ctl->n_workers; i++)
+		if (ctl->workers[i].now_ns > newest)
+			newest = ctl->workers[i].now_ns;
+	return newest;
+}
+
 /* Say so, once per interval, when the sensor starts losing something; the counters carry the totals. */
 static void control_warn_losses(struct pt_control *ctl, const struct pt_output_counters *c)
 {
@@ -302,7 +313,7 @@ void pt_control_tick(struct pt_control *ctl)
 
 		ctl->next_health_mono_ns = now + PT_NS_PER_SEC;
 		pt_control_sum_counters(ctl, &c);
-		pt_alerts_tick(ctl->alerts, &c, pt_time_wall_ns());
+		pt_alerts_tick(ctl->alerts, &c, pt_time_wall_ns(), control_packet_clock(ctl));
 	}
 	if (now < ctl->next_stats_mono_ns)
 		return;
@@ -335,7 +346,7 @@ int pt_control_fini(struct pt_control *ctl)
 	if (ctl->alerts != NULL) {
 		/* A last look at the sensor's health, so that a short run reports its losses too. */
 		pt_control_sum_counters(ctl, &c);
-		pt_alerts_tick(ctl->alerts, &c, pt_time_wall_ns());
+		pt_alerts_tick(ctl->alerts, &c, pt_time_wall_ns(), control_packet_clock(ctl));
 	}
 	pt_alerts_finish(ctl->alerts);
 	control_publish_counters(ctl);

@@ -209,7 +209,7 @@ void pt_alerts_free(struct pt_alerts *al);
 /** Take the workers' alerts through flood control to the file and the spool. @return alerts taken. */
 uint32_t pt_alerts_drain(struct pt_alerts *al, struct pt_worker *workers, uint32_t n_workers);
 /** Sensor health from the counters (capture loss, flow table, Redis, workload table, drops), at wall time. */
-void pt_alerts_tick(struct pt_alerts *al, const struct pt_output_counters *c, uint64_t wall_ns);
+void pt_alerts_tick(struct pt_alerts *al, const struct pt_output_counters *c, uint64_t wall_ns, uint64_t packet_ns);
 void pt_alerts_counters(struct pt_alerts *al, struct pt_output_alert_counters *out);
 /** redis.flows_stream: hand a flow record's JSON to the sender for <prefix>flows (best effort, counted). */
 void pt_alerts_flow_record(struct pt_alerts *al, const char *json, uint32_t len);

@@ -53,7 +53,7 @@ void pt_alert_format(struct pt_json *j, const struct pt_alert *a, const struct p
 	const struct pt_alert_group_info *g = ctx->group;
 	uint64_t ts = ctx->update && g != NULL ? g->last_ns : a->ts_ns;
 	struct pt_flow_context fctx = { .observer_name = ctx->observer_name,
-					.destination_domain = ctx->destination_domain };
+					.destination_domain = ctx->destination_domain, .omit_labels = ctx->omit_labels };
 
 	pt_json_begin_object(j, NULL);
 	pt_output_format_time(j, "@timestamp", ts);

@@ -163,6 +163,7 @@ struct pt_alert_context {
 	const char *destination_domain;              /* from the sensor's DNS cache, or NULL */
 	const struct pt_alert_group_info *group;     /* for an alert_update, or for the suppressed count; or NULL */
 	bool update;                                 /* an alert_update: a group closed with group->count alerts */
+	bool omit_labels;                            /* leave kubernetes.labels out (too long with them) */
 };
 
 /** Write alert @p a as one line of ECS JSON (docs/alerts.md) into @p j. */
@@ -208,8 +209,8 @@ void pt_alert_spool_close(struct pt_alert_spool *sp);
  * lower one would not make room. Once an alert of severity S was dropped, alerts of severity S or less are
  * refused until acknowledgements bring the spool down to half its cap, so that no kept alert ranks below a
  * dropped one.
- * @return 0 with its sequence in @p seq, -ENOSPC when it was itself the one to drop (counted), -EINVAL, or a
- *         negative errno from the file system.
+ * @return 0 with its sequence in @p seq, -ENOSPC when the policy dropped it (counted), -EINVAL, -ENOMEM, or
+ *         -EIO when the file system failed (a full disk included; counted in errors).
  */
 int pt_alert_spool_append(struct pt_alert_spool *sp, const char *json, uint32_t len, uint8_t severity, uint64_t *seq);
 

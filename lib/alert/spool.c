@@ -338,14 +338,20 @@ static int spool_rewrite(struct pt_alert_spool *sp, const bool *keep)
 	char path[SPOOL_PATH_MAX], tmp[SPOOL_PATH_MAX];
 	uint64_t off = 0, bytes = 0;
 	uint32_t kept = 0;
+	struct spool_entry *index;                   /* the new one: the old stays valid until the rename */
 	char *buf = NULL;
 	int fd, rc = 0;
 
 	if (spool_path(sp, SPOOL_LOG, path) != 0 || spool_path(sp, SPOOL_LOG ".new", tmp) != 0)
 		return -ENAMETOOLONG;
+	index = malloc((size_t)(sp->cap_entries ? sp->cap_entries : 1) * sizeof(*index));
+	if (index == NULL)
+		return -ENOMEM;
 	fd = open(tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		free(index);
+		return -EIO;
+	}
 	buf = malloc(spool_record_size(PT_ALERT_JSON_MAX));
 	if (buf == NULL) {
 		rc = -ENOMEM;
@@ -357,20 +363,23 @@ static int spool_rewrite(struct pt_alert_spool *sp, const bool *keep)
 
 		if (keep != NULL && !keep[i])
 			continue;
-		if ((rc = spool_read_all(sp->log_fd, buf, size, e->offset)) != 0 ||
-		    (rc = spool_write_all(fd, buf, size, off)) != 0)
+		if (spool_read_all(sp->log_fd, buf, size, e->offset) != 0 || spool_write_all(fd, buf, size, off) != 0) {
+			rc = -EIO;
 			goto close_tmp;
-		sp->entry[kept] = *e;
-		sp->entry[kept].offset = off;
+		}
+		index[kept] = *e;
+		index[kept].offset = off;
 		kept++;
 		off += size;
 		bytes += size;
 	}
 	if (fdatasync(fd) != 0 || rename(tmp, path) != 0) {
-		rc = -errno;
+		rc = -EIO;
 		goto close_tmp;
 	}
 	close(sp->log_fd);
+	free(sp->entry);
+	sp->entry = index;
 	sp->log_fd = fd;
 	sp->log_size = off;
 	sp->n_entries = kept;
@@ -383,6 +392,7 @@ close_tmp:
 	close(fd);
 	unlink(tmp);
 	free(buf);
+	free(index);
 	sp->stats.errors++;
 	return rc;
 }
@@ -405,6 +415,7 @@ static int spool_make_room(struct pt_alert_spool *sp, uint64_t need, uint8_t sev
 {
 	uint64_t lower = 0, have = sp->pending_bytes, goal = sp->max_bytes / 4 * 3;
 	uint32_t dropped = 0;
+	int severity_dropped = 0;
 	bool fits, *keep;
 	int rc = 0;
 
@@ -429,15 +440,20 @@ static int spool_make_room(struct pt_alert_spool *sp, uint64_t need, uint8_t sev
 					keep[i] = false;
 					have -= spool_record_size(sp->entry[i].len);
 					dropped++;
-					spool_raise_floor(sp, (uint8_t)sev);
 				}
 			}
 		}
+		/* The floor: the most severe of those dropped (they were taken lowest first). */
+		for (uint32_t i = 0; i < sp->n_entries; i++)
+			if (!keep[i])
+				severity_dropped = sp->entry[i].severity > severity_dropped ? sp->entry[i].severity
+											     : severity_dropped;
 		rc = spool_rewrite(sp, keep);
 		free(keep);
-		if (rc == 0) {
+		if (rc == 0 && dropped > 0) {
 			sp->stats.dropped += dropped;
 			sp->stats.dropped_since_report += dropped;
+			spool_raise_floor(sp, (uint8_t)severity_dropped);
 		}
 	}
 	if (rc == 0 && !fits) {
@@ -474,13 +490,13 @@ int pt_alert_spool_append(struct pt_alert_spool *sp, const char *json, uint32_t 
 		return rc;
 	h.seq = sp->next_seq;
 	h.crc = spool_record_crc(&h, json);
-	if ((rc = spool_write_all(sp->log_fd, &h, sizeof(h), sp->log_size)) != 0 ||
-	    (rc = spool_write_all(sp->log_fd, json, len, sp->log_size + sizeof(h))) != 0) {
+	if (spool_write_all(sp->log_fd, &h, sizeof(h), sp->log_size) != 0 ||
+	    spool_write_all(sp->log_fd, json, len, sp->log_size + sizeof(h)) != 0) {
 		sp->stats.errors++;
 		/* A partial record is cut by the next recovery; cut it now so that the next append follows a whole one. */
 		if (ftruncate(sp->log_fd, (off_t)sp->log_size) != 0)
 			sp->stats.errors++;
-		return rc;
+		return -EIO;                         /* a full disk too: -ENOSPC means the policy dropped it */
 	}
 	sp->entry[sp->n_entries++] = (struct spool_entry){ .seq = h.seq, .offset = sp->log_size, .len = len,
 							   .severity = severity };
@@ -500,7 +516,7 @@ int pt_alert_spool_sync(struct pt_alert_spool *sp)
 		return 0;
 	if (fdatasync(sp->log_fd) != 0) {
 		sp->stats.errors++;
-		return -errno;
+		return -EIO;
 	}
 	sp->dirty = false;
 	sp->stats.fsyncs++;

@@ -17,6 +17,7 @@ struct throttle_group {
 	char key[THROTTLE_KEY_LEN];
 	struct pt_alert first;                   /* holds its own references */
 	struct pt_alert_group_info info;
+	bool closed;                             /* reported already (closed out of FIFO order) */
 };
 
 struct throttle_rule {
@@ -106,17 +107,29 @@ static void throttle_index_remove(struct pt_alert_throttle *t, uint32_t i)
 	}
 }
 
-static void throttle_close_head(struct pt_alert_throttle *t, pt_alert_group_fn fn, void *ctx)
+/* Report and forget the group in FIFO slot @p slot (index position @p pos); its slot stays until the head passes. */
+static void throttle_close_slot(struct pt_alert_throttle *t, uint32_t slot, uint32_t pos, pt_alert_group_fn fn,
+				void *ctx)
 {
-	struct throttle_group *g = &t->group[t->head];
+	struct throttle_group *g = &t->group[slot];
 
 	if (g->info.count > 1) {
 		t->stats.updates++;
 		if (fn != NULL)
 			fn(ctx, &g->first, &g->info);
 	}
-	throttle_index_remove(t, throttle_find(t, g->hash, g->key));
+	throttle_index_remove(t, pos);
 	pt_alert_release(&g->first);
+	g->closed = true;
+}
+
+/* Pop the FIFO's head, closing it first unless it was closed out of turn. */
+static void throttle_close_head(struct pt_alert_throttle *t, pt_alert_group_fn fn, void *ctx)
+{
+	struct throttle_group *g = &t->group[t->head];
+
+	if (!g->closed)
+		throttle_close_slot(t, t->head, throttle_find(t, g->hash, g->key), fn, ctx);
 	t->head = (t->head + 1) % t->cfg.max_groups;
 	t->count--;
 }
@@ -216,8 +229,10 @@ enum pt_alert_verdict pt_alert_throttle_check(struct pt_alert_throttle *t, const
 	hash = throttle_hash(key);
 	if (t->cfg.window_ns > 0) {
 		pos = throttle_find(t, hash, key);
-		if (t->index[pos] != 0) {
-			/* Open: pt_alert_throttle_expire() closes groups whose window ended. */
+		if (t->index[pos] != 0 && a->ts_ns >= t->group[t->index[pos] - 1].info.first_ns + t->cfg.window_ns) {
+			/* Its window ended, but groups behind older ones in the FIFO close late: close it now. */
+			throttle_close_slot(t, t->index[pos] - 1, pos, fn, ctx);
+		} else if (t->index[pos] != 0) {
 			g = &t->group[t->index[pos] - 1];
 			g->info.count++;
 			if (a->ts_ns > g->info.last_ns)
@@ -247,6 +262,7 @@ enum pt_alert_verdict pt_alert_throttle_check(struct pt_alert_throttle *t, const
 	pos = throttle_find(t, hash, key);
 	slot = (t->head + t->count) % t->cfg.max_groups;
 	g = &t->group[slot];
+	g->closed = false;
 	g->hash = hash;
 	snprintf(g->key, sizeof(g->key), "%s", key);
 	g->first = *a;
@@ -265,7 +281,8 @@ uint32_t pt_alert_throttle_expire(struct pt_alert_throttle *t, uint64_t now_ns, 
 {
 	uint32_t closed = 0;
 
-	while (t->count > 0 && (all || t->group[t->head].info.first_ns + t->cfg.window_ns <= now_ns)) {
+	while (t->count > 0 && (all || t->group[t->head].closed ||
+				t->group[t->head].info.first_ns + t->cfg.window_ns <= now_ns)) {
 		throttle_close_head(t, fn, ctx);
 		closed++;
 	}
@@ -275,5 +292,7 @@ uint32_t pt_alert_throttle_expire(struct pt_alert_throttle *t, uint64_t now_ns, 
 void pt_alert_throttle_stats(const struct pt_alert_throttle *t, struct pt_alert_throttle_stats *st)
 {
 	*st = t->stats;
-	st->groups_open = t->count;
+	st->groups_open = 0;
+	for (uint32_t i = 0; i < t->count; i++)
+		st->groups_open += !t->group[(t->head + i) % t->cfg.max_groups].closed;
 }

@@ -390,6 +390,7 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 		pt_json_u64(j, "updates", a->updates);
 		pt_json_u64(j, "groups_open", a->groups_open);
 		pt_json_u64(j, "too_long", a->too_long);
+		pt_json_u64(j, "labels_omitted", a->labels_omitted);
 		if (a->redis) {
 			pt_json_bool(j, "redis_up", a->redis_up);
 			pt_json_u64(j, "delivered", a->delivered);

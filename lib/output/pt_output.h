@@ -71,6 +71,7 @@ struct pt_output_alert_counters {
 	uint64_t updates;                          /* alert_update records written */
 	uint64_t groups_open;
 	uint64_t too_long;                         /* did not fit PT_ALERT_JSON_MAX: not written */
+	uint64_t labels_omitted;                   /* written without kubernetes.labels to fit */
 	uint64_t spool_failed;                     /* could not be spooled (file system error): file only */
 	uint64_t delivered;                        /* Redis has them */
 	uint64_t reconnects, confirmed, refused, spool_errors;
