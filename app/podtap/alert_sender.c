@@ -387,8 +387,12 @@ static bool sender_step(struct pt_alert_sender *s)
 		sender_take_batch(s);
 		s->unconfirmed |= s->confirm_recovered && s->n_batch > 0;
 	}
-	if (s->n_batch > 0 && s->unconfirmed && (!sender_confirm(s) || pt_time_mono_ns() < s->retry_at_mono_ns))
-		return false;
+	if (s->n_batch > 0 && s->unconfirmed) {
+		if (!sender_confirm(s) || pt_time_mono_ns() < s->retry_at_mono_ns)
+			return false;
+		if (s->n_batch == 0)
+			return true;                     /* (a prefix of) it was there: go on with the rest */
+	}
 	if (s->n_batch == 0)
 		return sender_send_flows(s);
 	sender_send(s);
