@@ -20,6 +20,7 @@
 #define SENDER_BACKOFF_MAX_NS (8 * PT_NS_PER_SEC)
 #define SENDER_ID_KEY "\"event\":{\"id\":\""
 #define SENDER_FLOW_BATCH 256                      /* flow records per pipeline */
+#define SENDER_STOP_LIMIT_NS (30 * PT_NS_PER_SEC)  /* delivering the spool at stop: at most this long */
 
 struct pt_alert_sender {
 	struct pt_redis_url url;
@@ -410,7 +411,7 @@ static void *sender_main(void *arg)
 	/* At stop: deliver what is waiting while Redis answers, connecting now if need be (a short -r run can end
 	 * before the first connection). What does not go stays in the spool for the next run. */
 	s->retry_at_mono_ns = 0;
-	for (int tries = 0; tries < 64; tries++) {
+	for (uint64_t end = pt_time_mono_ns() + SENDER_STOP_LIMIT_NS; pt_time_mono_ns() < end;) {
 		if (s->ctx == NULL && !sender_connect(s))
 			break;
 		if (!sender_step(s))
