@@ -22,6 +22,7 @@
 # Usage: oracle.py CAPTURE [--exclude N,N,...]   prints the result as JSON.
 
 import collections
+import decimal
 import ipaddress
 import json
 import subprocess
@@ -252,7 +253,9 @@ def analyse(path, exclude=()):
         fl[d + "_bytes"] += f.len
         if f.frag:
             fl["fragments"] += 1
-        fl["last_ts"] = f.ts
+        # podtap's event.end is the latest packet time: a live capture can hold packets out of time order.
+        if decimal.Decimal(f.ts) > decimal.Decimal(fl["last_ts"]):
+            fl["last_ts"] = f.ts
         fl["frames"].append(f.number)
     out = []
     for fl in flows.values():
