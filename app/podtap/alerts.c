@@ -177,6 +177,11 @@ static void alerts_process(struct pt_alerts *al, const struct pt_alert *a)
 	}
 }
 
+void pt_alerts_raise(struct pt_alerts *al, const struct pt_alert *a)
+{
+	alerts_process(al, a);
+}
+
 uint32_t pt_alerts_drain(struct pt_alerts *al, struct pt_worker *workers, uint32_t n_workers)
 {
 	uint32_t done = 0;

@@ -10,6 +10,8 @@
 
 #define CONTROL_DRAIN_BATCH 4096   /* records per worker per call, so one busy worker cannot starve the rest */
 
+static uint64_t control_packet_clock(const struct pt_control *ctl);
+
 static int control_open_sink(const char *path, const char *what, struct pt_output_file **out, char *err, size_t err_len)
 {
 	char why[PT_CONFIG_ERR_LEN];
@@ -39,6 +41,47 @@ static void control_describe_geo(const struct pt_control *ctl)
 		else
 			pt_log(pt_geo_db_loaded(db, kinds[i]) ? PT_LOG_INFO : PT_LOG_WARN, "geo: %s", desc);
 	}
+}
+
+static struct pt_alert *control_detect_reserve(void *ctx)
+{
+	struct pt_control *ctl = ctx;
+
+	return &ctl->detect_alert;
+}
+
+static void control_detect_commit(void *ctx)
+{
+	struct pt_control *ctl = ctx;
+
+	ctl->detect_alerts_raised++;
+	pt_alerts_raise(ctl->alerts, &ctl->detect_alert);
+	pt_alert_release(&ctl->detect_alert);
+}
+
+/* The baselines and detections over every worker's records. */
+static int control_detect_init(struct pt_control *ctl, char *err, size_t err_len)
+{
+	const struct pt_config *cfg = ctl->cfg;
+
+	if (!cfg->baseline.enabled && !cfg->detect.scan.enabled)
+		return 0;
+	ctl->detect = pt_detect_engine_create(cfg, err, err_len);
+	if (ctl->detect == NULL)
+		return -EINVAL;
+	return 0;
+}
+
+/* Tell the engine of new capture loss: scan verdicts are held back. */
+static void control_detect_tick(struct pt_control *ctl, const struct pt_output_counters *c)
+{
+	uint64_t lost = c->capture.imissed + c->capture.rx_nombuf + c->capture.sw_dropped + c->records_dropped;
+
+	if (ctl->detect == NULL)
+		return;
+	if (lost > ctl->capture_lost_last)
+		pt_detect_engine_capture_loss(ctl->detect, control_packet_clock(ctl));
+	ctl->capture_lost_last = lost;
 }
 
 int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const struct pt_options *opt,
@@ -80,12 +123,17 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 				       ctl->observer_name, ctl->dns, err, err_len);
 	if (ctl->alerts == NULL)
 		goto free_dns;
+	if (control_detect_init(ctl, err, err_len) != 0)
+		goto free_alerts;
 	control_describe_geo(ctl);
 	ctl->started_mono_ns = pt_time_mono_ns();
 	ctl->next_geo_check_mono_ns = ctl->started_mono_ns + cfg->geo.reload_interval_ns;
 	ctl->next_stats_mono_ns = cfg->stats.interval_ns ? ctl->started_mono_ns + cfg->stats.interval_ns : UINT64_MAX;
 	return 0;
 
+free_alerts:
+	pt_alerts_free(ctl->alerts);
+	ctl->alerts = NULL;
 free_dns:
 	pt_dnscache_free(ctl->dns);
 close_redis:
@@ -114,6 +162,8 @@ static void control_learn_dns(struct pt_control *ctl)
 
 uint32_t pt_control_drain(struct pt_control *ctl)
 {
+	const struct pt_detect_sink sink = { .reserve = control_detect_reserve, .commit = control_detect_commit,
+					     .ctx = ctl };
 	uint32_t written = 0;
 
 	control_learn_dns(ctl);
@@ -127,16 +177,17 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 		/* The record is ours until released: its identity references are dropped once it is written. */
 		for (uint32_t k = 0; k < CONTROL_DRAIN_BATCH && (rec = (struct pt_flow_record *)pt_spsc_ring_peek(ring)) != NULL;
 		     k++) {
+			const char *domain = pt_dnscache_lookup(ctl->dns, rec->flow.key.ip_version,
+								pt_flow_resp_addr(&rec->flow), rec->flow.first_ns);
+
+			if (ctl->detect != NULL)
+				pt_detect_engine_record(ctl->detect, rec, domain, &sink);
 			if (ctl->flows_out != NULL || ctl->cfg->redis.flows_stream) {
 				struct pt_json j;
 				int len;
 
-				struct pt_flow_context fctx = {
-					.observer_name = ctl->observer_name,
-					.destination_domain = pt_dnscache_lookup(ctl->dns, rec->flow.key.ip_version,
-										 pt_flow_resp_addr(&rec->flow),
-										 rec->flow.first_ns),
-				};
+				struct pt_flow_context fctx = { .observer_name = ctl->observer_name,
+								.destination_domain = domain };
 
 				pt_json_init(&j, ctl->line, sizeof(ctl->line));
 				pt_output_format_flow(&j, rec, &fctx);
@@ -164,6 +215,22 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 	}
 	ctl->records_written += written;
 	return written;
+}
+
+static void control_detect_counters(const struct pt_control *ctl, struct pt_output_detect_counters *d)
+{
+	struct pt_detect_engine_stats st;
+
+	pt_detect_engine_stats(ctl->detect, &st);
+	*d = (struct pt_output_detect_counters){
+		.enabled = true, .records = st.records, .edges_checked = st.edges_checked, .edges_new = st.edges_new,
+		.workloads = st.baseline.workloads, .edges = st.baseline.edges, .learned = st.baseline.learned,
+		.merged = st.baseline.merged, .edges_refused = st.baseline.edges_refused,
+		.workloads_refused = st.baseline.workloads_refused, .forgotten = st.baseline.forgotten,
+		.scan_attempts = st.scan_attempts, .scan_exempt = st.scan_exempt, .scan_suppressed = st.scan_suppressed,
+		.scan_sources = st.scan_sources, .scan_sources_evicted = st.scan_sources_evicted,
+		.scan_findings = { st.scan_findings[0], st.scan_findings[1], st.scan_findings[2] },
+	};
 }
 
 void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c)
@@ -222,6 +289,9 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		c->alerts.raised = raised;
 		c->alerts.ring_dropped = ring_dropped;
 	}
+	c->alerts.raised += ctl->detect_alerts_raised;
+	if (ctl->detect != NULL)
+		control_detect_counters(ctl, &c->detect);
 	if (ctl->capture != NULL)
 		pt_capture_stats(ctl->capture, &c->capture);
 	if (ctl->dns != NULL)
@@ -314,6 +384,7 @@ void pt_control_tick(struct pt_control *ctl)
 		ctl->next_health_mono_ns = now + PT_NS_PER_SEC;
 		pt_control_sum_counters(ctl, &c);
 		pt_alerts_tick(ctl->alerts, &c, pt_time_wall_ns(), control_packet_clock(ctl));
+		control_detect_tick(ctl, &c);
 	}
 	if (now < ctl->next_stats_mono_ns)
 		return;
@@ -375,6 +446,8 @@ int pt_control_fini(struct pt_control *ctl)
 	ctl->redis = NULL;
 	pt_alerts_free(ctl->alerts);
 	ctl->alerts = NULL;
+	pt_detect_engine_free(ctl->detect);
+	ctl->detect = NULL;
 	pt_dnscache_free(ctl->dns);
 	ctl->dns = NULL;
 	ctl->flows_out = ctl->alerts_out = ctl->stats_out = NULL;

@@ -19,7 +19,12 @@ static void format_evidence(struct pt_json *j, const struct pt_alert *a, const s
 		else
 			pt_json_string(j, e->key, e->str);
 	}
-	if (ctx->group != NULL && ctx->group->n_flows > 0) {
+	if (a->n_flows > 0 && !ctx->update) {
+		pt_json_begin_array(j, "community_ids");
+		for (uint32_t i = 0; i < a->n_flows && i < PT_ALERT_FLOWS_MAX; i++)
+			pt_json_string(j, NULL, a->flows[i]);
+		pt_json_end_array(j);
+	} else if (ctx->group != NULL && ctx->group->n_flows > 0) {
 		pt_json_begin_array(j, "community_ids");
 		for (uint32_t i = 0; i < ctx->group->n_flows; i++)
 			pt_json_string(j, NULL, ctx->group->flows[i]);

@@ -46,7 +46,7 @@ struct pt_alert_evidence {
 	char key[32];
 	uint8_t type;                    /* enum pt_alert_value_type */
 	uint64_t u64;
-	char str[96];
+	char str[256];                   /* cut at 255 bytes (an edge text fits: docs/detections.md) */
 };
 
 /** An alert as raised, before flood control; moved through rings by value. */
@@ -58,6 +58,9 @@ struct pt_alert {
 	char dedup_key[128];             /* the destination part of the flood-control key (docs/alerts.md) */
 	uint32_t n_evidence;
 	struct pt_alert_evidence evidence[PT_ALERT_EVIDENCE_MAX];
+	/* The flows involved (podtap.evidence.community_ids), when more than the alert's own flow (a scan's). */
+	uint32_t n_flows;
+	char flows[PT_ALERT_FLOWS_MAX][PT_FLOW_COMMUNITY_ID_LEN];
 	bool has_flow;
 	/* The flow the alert is about; its identities are references the alert holds (pt_alert_release()). */
 	struct pt_flow_record flow;

@@ -38,7 +38,7 @@ const struct pt_config_key pt_config_schema[] = {
 
 	BOOL("decode.decapsulate", decode.decapsulate, "true"),
 	{ .path = "decode.vxlan_ports", .type = PT_CONFIG_T_PORTS, FIELD(decode.vxlan_ports), .min = 1,
-	  .max = PT_CONFIG_MAX_PORTS, .count_offset = offsetof(struct pt_config, decode.n_vxlan_ports),
+	  .max = PT_CONFIG_MAX_VXLAN_PORTS, .count_offset = offsetof(struct pt_config, decode.n_vxlan_ports),
 	  .def = "4789,8472" },
 	UINT("decode.geneve_port", decode.geneve_port, 0, 65535, "6081"),
 	UINT("decode.fragment_table_size", decode.fragment_table_size, 64, 1048576, "4096"),
@@ -94,6 +94,29 @@ const struct pt_config_key pt_config_schema[] = {
 	UINT("alerts.rate_burst", alerts.rate_burst, 1, 1000000, "20"),
 	UINT("alerts.test_port", alerts.test_port, 0, 65535, "0"),
 	BOOL("alerts.test_per_flow", alerts.test_per_flow, "false"),
+
+	BOOL("baseline.enabled", baseline.enabled, "true"),
+	DURATION("baseline.learning_period", baseline.learning_period_ns, 0, 365 * DAY, true, "24h"),
+	UINT("baseline.max_edges", baseline.max_edges, 16, 1048576, "1024"),
+	UINT("baseline.max_workloads", baseline.max_workloads, 16, 16777216, "65536"),
+	DURATION("baseline.sync_interval", baseline.sync_interval_ns, SEC / 10, HOUR, false, "1s"),
+
+	BOOL("detect.new_external.enabled", detect.new_external.enabled, "true"),
+	BOOL("detect.scan.enabled", detect.scan.enabled, "true"),
+	DURATION("detect.scan.window", detect.scan.window_ns, SEC, DAY, false, "5m"),
+	UINT("detect.scan.vertical_ports", detect.scan.vertical_ports, 2, 64, "15"),
+	UINT("detect.scan.horizontal_hosts", detect.scan.horizontal_hosts, 2, 64, "25"),
+	BOOL("detect.scan.trw", detect.scan.trw, "true"),
+	UINT("detect.scan.max_sources", detect.scan.max_sources, 16, 16777216, "65536"),
+	STRING("detect.scan.exempt_labels", detect.scan.exempt_labels, 0, ""),
+	DURATION("detect.scan.loss_holdoff", detect.scan.loss_holdoff_ns, 0, HOUR, true, "60s"),
+	BOOL("detect.lateral.enabled", detect.lateral.enabled, "true"),
+	UINT("detect.lateral.fanout_peers", detect.lateral.fanout_peers, 2, 100000, "10"),
+	DURATION("detect.lateral.fanout_window", detect.lateral.fanout_window_ns, SEC, DAY, false, "10m"),
+	{ .path = "detect.lateral.sensitive_ports", .type = PT_CONFIG_T_PORTS, FIELD(detect.lateral.sensitive_ports),
+	  .min = 0, .max = PT_CONFIG_MAX_PORTS, .count_offset = offsetof(struct pt_config, detect.lateral.n_sensitive_ports),
+	  .def = "22, 23, 135, 139, 445, 3389, 5985, 5986, 6443, 10250, 10255, 2379, 2380, 2375, 2376, 3306, 5432, "
+		 "1433, 1521, 27017, 6379, 9042, 9200, 11211, 5984, 8086, 7000, 7001, 9092, 2181, 50070, 873" },
 
 	DURATION("stats.interval", stats.interval_ns, SEC, DAY, true, "10s"),
 };

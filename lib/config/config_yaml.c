@@ -15,7 +15,7 @@
 
 #define MAX_FILE_SIZE (1024 * 1024)
 #define MAX_DEPTH 8
-#define MAX_SEEN 128
+#define MAX_SEEN 256
 
 /* A key or section already given in the file, for duplicate detection. */
 struct seen_key {

@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 #define PT_CONFIG_STR_LEN 256
-#define PT_CONFIG_MAX_PORTS 4
+#define PT_CONFIG_MAX_PORTS 32   /* the longest port list (detect.lateral.sensitive_ports) */
+#define PT_CONFIG_MAX_VXLAN_PORTS 4
 #define PT_CONFIG_ERR_LEN 512
 #define PT_CONFIG_MAX_CIDRS 64
 
@@ -45,7 +46,7 @@ struct pt_config {
 	} capture;
 	struct {
 		bool decapsulate;                       /* decode.decapsulate */
-		uint16_t vxlan_ports[PT_CONFIG_MAX_PORTS]; /* decode.vxlan_ports: list of UDP ports */
+		uint16_t vxlan_ports[PT_CONFIG_MAX_VXLAN_PORTS]; /* decode.vxlan_ports: list of UDP ports */
 		uint32_t n_vxlan_ports;
 		uint16_t geneve_port;                   /* decode.geneve_port: 0 disables */
 		uint32_t fragment_table_size;           /* decode.fragment_table_size: 64..1048576 */
@@ -120,6 +121,35 @@ struct pt_config {
 		uint32_t test_port;                     /* alerts.test_port: test-only trigger rule; 0 = off */
 		bool test_per_flow;                     /* alerts.test_per_flow: its key includes the source port */
 	} alerts;
+	struct {
+		bool enabled;                           /* baseline.enabled: learn and check per-workload baselines */
+		uint64_t learning_period_ns;            /* baseline.learning_period: from a workload's first flow */
+		uint32_t max_edges;                     /* baseline.max_edges: per workload */
+		uint32_t max_workloads;                 /* baseline.max_workloads */
+		uint64_t sync_interval_ns;              /* baseline.sync_interval: edges written to Redis this often */
+	} baseline;
+	struct {
+		struct {
+			bool enabled;                   /* detect.new_external.enabled */
+		} new_external;
+		struct {
+			bool enabled;                   /* detect.scan.enabled */
+			uint64_t window_ns;             /* detect.scan.window */
+			uint32_t vertical_ports;        /* detect.scan.vertical_ports: failed ports on one victim */
+			uint32_t horizontal_hosts;      /* detect.scan.horizontal_hosts: failed victims on one port */
+			bool trw;                       /* detect.scan.trw: the slow-scan detector */
+			uint32_t max_sources;           /* detect.scan.max_sources: scanners tracked */
+			char exempt_labels[PT_CONFIG_STR_LEN];  /* detect.scan.exempt_labels: "k=v,k=v" */
+			uint64_t loss_holdoff_ns;       /* detect.scan.loss_holdoff: no verdicts this long after loss */
+		} scan;
+		struct {
+			bool enabled;                   /* detect.lateral.enabled */
+			uint32_t fanout_peers;          /* detect.lateral.fanout_peers: new internal peers ... */
+			uint64_t fanout_window_ns;      /* detect.lateral.fanout_window: ... within this long */
+			uint16_t sensitive_ports[PT_CONFIG_MAX_PORTS];   /* detect.lateral.sensitive_ports */
+			uint32_t n_sensitive_ports;
+		} lateral;
+	} detect;
 };
 
 /** Fill @p cfg with the documented defaults (those of config/podtap.yaml). */

@@ -69,6 +69,7 @@ struct pt_alert *pt_detect_alert_begin(const struct pt_detect_sink *sink, const 
 	a->message[0] = '\0';
 	a->dedup_key[0] = '\0';
 	a->n_evidence = 0;
+	a->n_flows = 0;
 	a->has_flow = true;
 	a->flow = *rec;
 	pt_workload_retain(a->flow.workload[0]);

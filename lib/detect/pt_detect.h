@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* pt_detect.h - Detectors: small vtables that see each worker's flows and raise alerts, so that the flow code knows none of them. */
+/* pt_detect.h - Detectors: per-worker vtables over flow starts, and the control side's engine over flow records. */
 #ifndef PT_DETECT_H
 #define PT_DETECT_H
 
@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "pt_alert.h"
+#include "pt_baseline.h"
 #include "pt_config.h"
 #include "pt_output.h"
 
@@ -54,6 +55,54 @@ void pt_detectors_flow_start(struct pt_detectors *d, const struct pt_flow_record
 struct pt_alert *pt_detect_alert_begin(const struct pt_detect_sink *sink, const struct pt_alert_rule *rule,
 				       const struct pt_flow_record *rec, uint8_t severity);
 void pt_detect_alert_commit(const struct pt_detect_sink *sink);
+
+/* ---- the control side's detections: baselines, new destinations, lateral movement, scans -------------- */
+
+/*
+ * These need a view across workers (a scanner's probes land on every worker; a workload's pods too), so they run
+ * on the control side over the flow records every worker hands over, in one thread. docs/detections.md.
+ */
+struct pt_detect_engine;
+
+struct pt_detect_engine_stats {
+	uint64_t records;                     /* flow records seen */
+	uint64_t edges_checked;               /* flows checked against a baseline */
+	uint64_t edges_new;                   /* of which were new to a workload in detection mode */
+	uint64_t scan_attempts;               /* final records counted as connection attempts */
+	uint64_t scan_exempt;                 /* of which came from an exempt source (detect.scan.exempt_labels) */
+	uint64_t scan_suppressed;             /* scan verdicts held back after capture loss */
+	uint64_t psl_fallbacks;               /* names without a registrable domain (kept whole) */
+	uint64_t scan_sources;                /* scanners tracked now (detect.scan.max_sources at most) */
+	uint64_t scan_sources_evicted;        /* dropped for room */
+	uint64_t scan_findings[3];            /* vertical, horizontal, slow */
+	struct pt_baseline_stats baseline;
+};
+
+/** @return the engine, or NULL with a one-line reason (out of memory, a bad detect.scan.exempt_labels). */
+struct pt_detect_engine *pt_detect_engine_create(const struct pt_config *cfg, char *err, size_t err_len);
+
+/** NULL is a no-op. */
+void pt_detect_engine_free(struct pt_detect_engine *e);
+
+/** The baselines, for their persistence (NULL with baseline.enabled false). Same thread only. */
+struct pt_baseline *pt_detect_engine_baseline(struct pt_detect_engine *e);
+
+/**
+ * One flow record from a worker. @p domain is the responder's name from the sensor's DNS cache, or NULL.
+ * Alerts go to @p sink; the record is not retained.
+ */
+void pt_detect_engine_record(struct pt_detect_engine *e, const struct pt_flow_record *rec, const char *domain,
+			     const struct pt_detect_sink *sink);
+
+/** The capture lost packets by packet time @p now_ns: scan verdicts are held back for detect.scan.loss_holdoff. */
+void pt_detect_engine_capture_loss(struct pt_detect_engine *e, uint64_t now_ns);
+
+void pt_detect_engine_stats(const struct pt_detect_engine *e, struct pt_detect_engine_stats *st);
+
+/** The engine's rules, for documentation and tests. */
+extern const struct pt_alert_rule pt_detect_rule_new_external, pt_detect_rule_lateral, pt_detect_rule_scan_vertical,
+	pt_detect_rule_scan_horizontal, pt_detect_rule_scan_slow, pt_detect_rule_baseline_full,
+	pt_detect_rule_scan_suppressed;
 
 /** The test-only rule (alerts.test_port): exported for its documentation and tests. */
 extern const struct pt_alert_rule pt_detect_rule_test_flow_to_port;

@@ -367,3 +367,22 @@ unsigned int pt_dpi_result_walk(const struct pt_dpi_result *r, const char *objec
 	}
 	return n;
 }
+
+uint64_t pt_dpi_risks_of_concern(uint64_t risks)
+{
+	static const uint64_t concern = (1ULL << NDPI_TLS_SELFSIGNED_CERTIFICATE) | (1ULL << NDPI_TLS_CERTIFICATE_EXPIRED) |
+		(1ULL << NDPI_TLS_CERTIFICATE_MISMATCH) | (1ULL << NDPI_HTTP_SUSPICIOUS_USER_AGENT) |
+		(1ULL << NDPI_SUSPICIOUS_DGA_DOMAIN) | (1ULL << NDPI_TLS_SUSPICIOUS_ESNI_USAGE) |
+		(1ULL << NDPI_UNSAFE_PROTOCOL) | (1ULL << NDPI_RISKY_ASN) | (1ULL << NDPI_RISKY_DOMAIN) |
+		(1ULL << NDPI_MALICIOUS_JA3) | (1ULL << NDPI_MALICIOUS_SHA1_CERTIFICATE) |
+		(1ULL << NDPI_SUSPICIOUS_ENTROPY) | (1ULL << NDPI_KNOWN_PROTOCOL_ON_NON_STANDARD_PORT);
+
+	return risks & concern;
+}
+
+const char *pt_dpi_risk_name(unsigned int bit)
+{
+	if (bit == 0 || bit >= NDPI_MAX_RISK || bit >= 64)
+		return NULL;
+	return ndpi_risk2str((ndpi_risk_enum)bit);
+}

@@ -304,6 +304,16 @@ unsigned int pt_dpi_result_walk(const struct pt_dpi_result *r, const char *objec
 /** Names of the top-level objects pt_dpi_result_walk() can emit, NULL-terminated, in walk order. */
 extern const char *const pt_dpi_walk_objects[];
 
+/**
+ * The risks among @p risks that make an alert more severe: certificate problems (self-signed, expired, name
+ * mismatch), DGA-like, risky or malicious names, JA3 and certificate hashes, suspicious entropy or user agent,
+ * unsafe protocols, and a known protocol on a non-standard port.
+ */
+uint64_t pt_dpi_risks_of_concern(uint64_t risks);
+
+/** nDPI's name of risk bit @p bit, or NULL out of range (bit 0 is "no risk"). */
+const char *pt_dpi_risk_name(unsigned int bit);
+
 /** Name of an ending, for logs and tests: "detected", "packet_cap", "flow_end". */
 const char *pt_dpi_end_name(enum pt_dpi_end end);
 

@@ -300,6 +300,44 @@ void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, 
 	pt_json_end_object(j);
 }
 
+static void format_detect_counters(struct pt_json *j, const struct pt_output_detect_counters *d)
+{
+	static const char *const scans[] = { "vertical", "horizontal", "slow" };
+
+	pt_json_begin_object(j, "detect");
+	pt_json_u64(j, "records", d->records);
+	pt_json_u64(j, "edges_checked", d->edges_checked);
+	pt_json_u64(j, "edges_new", d->edges_new);
+	pt_json_begin_object(j, "baseline");
+	pt_json_u64(j, "workloads", d->workloads);
+	pt_json_u64(j, "edges", d->edges);
+	pt_json_u64(j, "learned", d->learned);
+	pt_json_u64(j, "merged", d->merged);
+	pt_json_u64(j, "edges_refused", d->edges_refused);
+	pt_json_u64(j, "workloads_refused", d->workloads_refused);
+	pt_json_u64(j, "forgotten", d->forgotten);
+	if (d->sync) {
+		pt_json_bool(j, "redis_up", d->sync_redis_up);
+		pt_json_u64(j, "loaded", d->sync_loaded);
+		pt_json_u64(j, "written", d->sync_written);
+		pt_json_u64(j, "write_dropped", d->sync_write_dropped);
+		pt_json_u64(j, "changes_applied", d->sync_changes_applied);
+		pt_json_u64(j, "changes_malformed", d->sync_changes_malformed);
+		pt_json_u64(j, "reconnects", d->sync_reconnects);
+	}
+	pt_json_end_object(j);
+	pt_json_begin_object(j, "scan");
+	pt_json_u64(j, "attempts", d->scan_attempts);
+	pt_json_u64(j, "exempt", d->scan_exempt);
+	pt_json_u64(j, "suppressed", d->scan_suppressed);
+	pt_json_u64(j, "sources", d->scan_sources);
+	pt_json_u64(j, "sources_evicted", d->scan_sources_evicted);
+	for (int i = 0; i < 3; i++)
+		pt_json_u64(j, scans[i], d->scan_findings[i]);
+	pt_json_end_object(j);
+	pt_json_end_object(j);
+}
+
 void pt_output_format_counters(struct pt_json *j, const struct pt_output_counters *c, uint64_t now_ns,
 			       const char *observer_name)
 {
@@ -415,6 +453,8 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 		}
 		pt_json_end_object(j);
 	}
+	if (c->detect.enabled)
+		format_detect_counters(j, &c->detect);
 	pt_json_begin_object(j, "flows");
 	pt_json_u64(j, "created", c->flows.created);
 	pt_json_u64(j, "active", c->flows.active);

@@ -80,6 +80,19 @@ struct pt_output_alert_counters {
 	uint64_t flows_sent, flows_dropped;        /* flow records to <prefix>flows, and lost on the way */
 };
 
+/** Baselines and the control side's detections (docs/detections.md#counters). */
+struct pt_output_detect_counters {
+	bool enabled;
+	uint64_t records, edges_checked, edges_new;
+	uint64_t workloads, edges, learned, merged, edges_refused, workloads_refused, forgotten;
+	uint64_t scan_attempts, scan_exempt, scan_suppressed, scan_sources, scan_sources_evicted;
+	uint64_t scan_findings[3];                 /* vertical, horizontal, slow */
+	bool sync;                                 /* baselines are kept in Redis */
+	bool sync_redis_up;
+	uint64_t sync_loaded, sync_written, sync_write_dropped, sync_changes_applied, sync_changes_malformed;
+	uint64_t sync_reconnects;
+};
+
 /** Every counter podtap reports, summed over workers. */
 struct pt_output_counters {
 	uint64_t packets;                          /* frames handed to decode */
@@ -98,6 +111,7 @@ struct pt_output_counters {
 	struct pt_capture_stats capture;
 	struct pt_output_identity_counters identity;
 	struct pt_output_alert_counters alerts;
+	struct pt_output_detect_counters detect;
 };
 
 /**

@@ -159,7 +159,7 @@ static void test_schema(void **state)
 			fail_msg("default of %s: %s", k->path, problem);
 		assert_ptr_equal(pt_config_key_find(k->path), k);
 	}
-	assert_true(pt_config_schema_len < 64); /* the loader's duplicate list holds keys and sections */
+	assert_true(pt_config_schema_len < 128); /* the loader's duplicate list (256) holds keys and sections */
 }
 
 static void test_default_file(void **state)
@@ -218,7 +218,12 @@ static const char all_keys_yaml[] =
 	"geo:\n  country_db: ''\n  asn_db: /srv/asn.mmdb\n  cache_size: 1024\n  reload_interval: 0\n"
 	"identity: {enabled: no, resync_interval: 90s, max_entries: 16, stale_after: 2s}\n"
 	"alerts:\n  spool_dir: /srv/spool\n  spool_max_kb: 64\n  stream_maxlen: 5\n  dedup_window: 0\n"
-	"  rate_limit: 0\n  rate_burst: 1000000\n  test_port: 40000\n  test_per_flow: yes\n";
+	"  rate_limit: 0\n  rate_burst: 1000000\n  test_port: 40000\n  test_per_flow: yes\n"
+	"baseline: {enabled: no, learning_period: 90m, max_edges: 16, max_workloads: 20, sync_interval: 250ms}\n"
+	"detect:\n  new_external: {enabled: no}\n"
+	"  scan: {enabled: no, window: 1m, vertical_ports: 3, horizontal_hosts: 64, trw: no, max_sources: 16,\n"
+	"         exempt_labels: 'app=prometheus,k8s-app=kube-dns', loss_holdoff: 0}\n"
+	"  lateral: {enabled: no, fanout_peers: 2, fanout_window: 1h, sensitive_ports: [22, 6443]}\n";
 
 static const char *const all_keys_set[] = {
 	"sensor.name=edge-1", "log.level=DEBUG", "capture.workers=4", "capture.rx_descriptors=4096",
@@ -237,6 +242,12 @@ static const char *const all_keys_set[] = {
 	"geo.reload_interval=0", "identity.enabled=no", "identity.resync_interval=90s", "identity.max_entries=16",
 	"identity.stale_after=2s", "alerts.spool_dir=/srv/spool", "alerts.spool_max_kb=64", "alerts.stream_maxlen=5", "alerts.dedup_window=0",
 	"alerts.rate_limit=0", "alerts.rate_burst=1000000", "alerts.test_port=40000", "alerts.test_per_flow=yes",
+	"baseline.enabled=no", "baseline.learning_period=90m", "baseline.max_edges=16", "baseline.max_workloads=20",
+	"baseline.sync_interval=250ms", "detect.new_external.enabled=no", "detect.scan.enabled=no",
+	"detect.scan.window=1m", "detect.scan.vertical_ports=3", "detect.scan.horizontal_hosts=64", "detect.scan.trw=no",
+	"detect.scan.max_sources=16", "detect.scan.exempt_labels=app=prometheus,k8s-app=kube-dns",
+	"detect.scan.loss_holdoff=0", "detect.lateral.enabled=no", "detect.lateral.fanout_peers=2",
+	"detect.lateral.fanout_window=1h", "detect.lateral.sensitive_ports=22,6443",
 };
 
 static void check_all_keys(const struct pt_config *c)
@@ -301,6 +312,25 @@ static void check_all_keys(const struct pt_config *c)
 	assert_int_equal(c->alerts.rate_burst, 1000000);
 	assert_int_equal(c->alerts.test_port, 40000);
 	assert_true(c->alerts.test_per_flow);
+	assert_false(c->baseline.enabled);
+	assert_int_equal(c->baseline.learning_period_ns, 90 * 60 * SEC);
+	assert_int_equal(c->baseline.max_edges, 16);
+	assert_int_equal(c->baseline.max_workloads, 20);
+	assert_int_equal(c->baseline.sync_interval_ns, SEC / 4);
+	assert_false(c->detect.new_external.enabled);
+	assert_false(c->detect.scan.enabled);
+	assert_int_equal(c->detect.scan.window_ns, 60 * SEC);
+	assert_int_equal(c->detect.scan.vertical_ports, 3);
+	assert_int_equal(c->detect.scan.horizontal_hosts, 64);
+	assert_false(c->detect.scan.trw);
+	assert_int_equal(c->detect.scan.max_sources, 16);
+	assert_string_equal(c->detect.scan.exempt_labels, "app=prometheus,k8s-app=kube-dns");
+	assert_int_equal(c->detect.scan.loss_holdoff_ns, 0);
+	assert_false(c->detect.lateral.enabled);
+	assert_int_equal(c->detect.lateral.fanout_peers, 2);
+	assert_int_equal(c->detect.lateral.fanout_window_ns, 3600 * SEC);
+	assert_int_equal(c->detect.lateral.n_sensitive_ports, 2);
+	assert_int_equal(c->detect.lateral.sensitive_ports[1], 6443);
 }
 
 static void test_every_key_yaml_and_set(void **state)

@@ -1,0 +1,355 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* test_engine.c - Unit tests of the detections over flow records: learning, novelty, severity, scans, loss. */
+#include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "pt_detect.h"
+
+#define SEC PT_NS_PER_SEC
+#define T0 1764786900000000000ULL
+#define MAX_SEEN 64
+
+/* The alerts a test saw, copied out of the sink's slot. */
+struct seen {
+	uint32_t n;
+	struct pt_alert slot;
+	struct pt_alert got[MAX_SEEN];
+};
+
+static struct pt_alert *sink_reserve(void *ctx)
+{
+	return &((struct seen *)ctx)->slot;
+}
+
+static void sink_commit(void *ctx)
+{
+	struct seen *s = ctx;
+
+	if (s->n < MAX_SEEN) {
+		s->got[s->n] = s->slot;
+		s->got[s->n].flow.workload[0] = s->got[s->n].flow.workload[1] = NULL;
+		s->n++;
+	}
+	pt_alert_release(&s->slot);
+}
+
+struct fixture {
+	struct pt_config cfg;
+	struct pt_detect_engine *e;
+	struct seen seen;
+	struct pt_detect_sink sink;
+	struct pt_workload *frontend, *db, *prometheus;
+};
+
+static struct pt_workload *pod(const char *ns, const char *kind, const char *name, const char *labels)
+{
+	char json[512], err[128];
+	struct pt_workload *w;
+
+	snprintf(json, sizeof(json), "{\"kind\":\"pod\",\"namespace\":\"%s\",\"pod\":\"%s-0\",\"workload_kind\":\"%s\","
+		 "\"workload\":\"%s\",\"labels\":%s}", ns, name, kind, name, labels);
+	w = pt_workload_parse(json, strlen(json), err, sizeof(err));
+	assert_non_null(w);
+	return w;
+}
+
+static void start(struct fixture *f, void (*tweak)(struct pt_config *))
+{
+	char err[256];
+
+	memset(f, 0, sizeof(*f));
+	pt_config_default(&f->cfg);
+	f->cfg.baseline.learning_period_ns = 10 * SEC;
+	snprintf(f->cfg.detect.scan.exempt_labels, sizeof(f->cfg.detect.scan.exempt_labels), "app=prometheus");
+	if (tweak != NULL)
+		tweak(&f->cfg);
+	f->e = pt_detect_engine_create(&f->cfg, err, sizeof(err));
+	assert_non_null(f->e);
+	f->sink = (struct pt_detect_sink){ .reserve = sink_reserve, .commit = sink_commit, .ctx = &f->seen };
+	f->frontend = pod("shop", "Deployment", "frontend", "{\"app\":\"frontend\"}");
+	f->db = pod("shop", "StatefulSet", "db", "{\"app\":\"db\"}");
+	f->prometheus = pod("monitoring", "Deployment", "prometheus", "{\"app\":\"prometheus\"}");
+}
+
+static void stop(struct fixture *f)
+{
+	pt_detect_engine_free(f->e);
+	pt_workload_release(f->frontend);
+	pt_workload_release(f->db);
+	pt_workload_release(f->prometheus);
+}
+
+/* A final record of a UDP (or @p proto) flow @p src -> @p dst:@p port at @p t, answered or not. */
+static struct pt_flow_record record(const char *src, const char *dst, uint8_t proto, uint16_t port, bool answered,
+				    uint64_t t, struct pt_workload *ws, struct pt_workload *wd)
+{
+	struct pt_flow_record r;
+
+	memset(&r, 0, sizeof(r));
+	assert_int_equal(inet_pton(AF_INET, src, r.flow.key.addr[0]), 1);
+	assert_int_equal(inet_pton(AF_INET, dst, r.flow.key.addr[1]), 1);
+	r.flow.key.ip_version = 4;
+	r.flow.key.proto = proto;
+	r.flow.key.port[0] = proto == 1 ? 8 : 40000;
+	r.flow.key.port[1] = port;
+	r.flow.first_ns = r.flow.last_ns = r.flow.last_update_ns = t;
+	r.flow.packets[0] = 1;
+	r.flow.packets[1] = answered ? 1 : 0;
+	if (proto == 6) {
+		r.flow.tcp_seen[0] = PT_FLOW_TCP_SYN | PT_FLOW_TCP_ACK;
+		r.flow.tcp_seen[1] = answered ? PT_FLOW_TCP_SYNACK : PT_FLOW_TCP_RST | PT_FLOW_TCP_ACK;
+		snprintf(r.flow.history, sizeof(r.flow.history), answered ? "ShAF" : "Sr");
+	}
+	r.now_ns = t;
+	r.event = PT_FLOW_EVENT_END_IDLE;
+	r.orig_scope = PT_SCOPE_POD;
+	r.resp_scope = strncmp(dst, "10.", 3) == 0 ? PT_SCOPE_POD : strncmp(dst, "169.254.", 8) == 0 ? PT_SCOPE_INTERNAL
+												: PT_SCOPE_EXTERNAL;
+	r.workload[0] = ws;
+	r.workload[1] = wd;
+	r.workload_match[0] = ws ? PT_WORKLOAD_MATCH_ADDRESS : PT_WORKLOAD_MATCH_NONE;
+	r.workload_match[1] = wd ? PT_WORKLOAD_MATCH_ADDRESS : PT_WORKLOAD_MATCH_NONE;
+	return r;
+}
+
+static void feed(struct fixture *f, struct pt_flow_record r, const char *domain)
+{
+	pt_detect_engine_record(f->e, &r, domain, &f->sink);
+}
+
+static const char *evidence(const struct pt_alert *a, const char *key)
+{
+	static char num[32];
+
+	for (uint32_t i = 0; i < a->n_evidence; i++) {
+		if (strcmp(a->evidence[i].key, key) != 0)
+			continue;
+		if (a->evidence[i].type == PT_ALERT_VALUE_STRING)
+			return a->evidence[i].str;
+		snprintf(num, sizeof(num), "%llu", (unsigned long long)a->evidence[i].u64);
+		return num;
+	}
+	return NULL;
+}
+
+/* Learned edges raise nothing; after learning, a new internal peer port is lateral movement with its evidence. */
+static void test_learn_then_lateral(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	start(&f, NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 6, 5432, true, T0, f.frontend, f.db), NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 6, 5432, true, T0 + 20 * SEC, f.frontend, f.db), NULL);
+	assert_int_equal(f.seen.n, 0);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 6, 22, true, T0 + 21 * SEC, f.frontend, f.db), NULL);
+	assert_int_equal(f.seen.n, 1);
+	assert_string_equal(f.seen.got[0].rule->id, "podtap.detect.lateral_movement");
+	assert_int_equal(f.seen.got[0].severity, 70);     /* 50 + sensitive port 22 */
+	assert_int_equal(f.seen.got[0].ts_ns, T0 + 21 * SEC);
+	assert_string_equal(evidence(&f.seen.got[0], "baseline_key"), "shop/Deployment/frontend");
+	assert_string_equal(evidence(&f.seen.got[0], "edge"), "out|tcp|22||workload|shop/StatefulSet/db");
+	assert_string_equal(evidence(&f.seen.got[0], "closest_edge"), "out|tcp|5432||workload|shop/StatefulSet/db");
+	assert_string_equal(evidence(&f.seen.got[0], "baseline_edges"), "1");
+	assert_string_equal(evidence(&f.seen.got[0], "baseline_age_s"), "21");
+	assert_string_equal(f.seen.got[0].dedup_key, "shop/StatefulSet/db:22");
+	stop(&f);
+}
+
+/* Failed attempts are neither learned nor novelties (they are scan evidence). */
+static void test_failed_attempts_not_novel(void **state)
+{
+	struct fixture f;
+	struct pt_detect_engine_stats st;
+
+	(void)state;
+	start(&f, NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 17, 53, true, T0, f.frontend, f.db), NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 6, 23, false, T0 + 1 * SEC, f.frontend, f.db), NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 6, 23, false, T0 + 30 * SEC, f.frontend, f.db), NULL);
+	assert_int_equal(f.seen.n, 0);
+	pt_detect_engine_stats(f.e, &st);
+	assert_int_equal(st.baseline.learned, 2);         /* out on frontend, in on db: the answered flow only */
+	assert_int_equal(st.scan_attempts, 3);
+	stop(&f);
+}
+
+/* External peers: by registered domain, else the raw address, which is more severe. */
+static void test_new_external(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	start(&f, NULL);
+	feed(&f, record("10.244.1.10", "198.51.100.10", 6, 443, true, T0, f.frontend, NULL), "api.example.com");
+	feed(&f, record("10.244.1.10", "198.51.100.11", 6, 443, true, T0 + 20 * SEC, f.frontend, NULL), "www.example.com");
+	assert_int_equal(f.seen.n, 0);                    /* another name of a learned registered domain */
+	feed(&f, record("10.244.1.10", "198.51.100.20", 6, 443, true, T0 + 21 * SEC, f.frontend, NULL), "new.example.net");
+	feed(&f, record("10.244.1.10", "203.0.113.30", 6, 443, true, T0 + 22 * SEC, f.frontend, NULL), NULL);
+	feed(&f, record("10.244.1.10", "203.0.113.31", 6, 4444, true, T0 + 23 * SEC, f.frontend, NULL), NULL);
+	assert_int_equal(f.seen.n, 3);
+	for (int i = 0; i < 3; i++)
+		assert_string_equal(f.seen.got[i].rule->id, "podtap.detect.new_external_destination");
+	assert_string_equal(evidence(&f.seen.got[0], "edge"), "out|tcp|443||domain|example.net");
+	assert_int_equal(f.seen.got[0].severity, 40);
+	assert_string_equal(evidence(&f.seen.got[1], "edge"), "out|tcp|443||external_ip|203.0.113.30");
+	assert_int_equal(f.seen.got[1].severity, 55);     /* + raw IP */
+	assert_int_equal(f.seen.got[2].severity, 65);     /* + raw IP + non-standard port */
+	stop(&f);
+}
+
+/* The cloud metadata address is lateral movement of severity 90 or more. */
+static void test_metadata_address(void **state)
+{
+	struct fixture f;
+
+	(void)state;
+	start(&f, NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 17, 53, true, T0, f.frontend, f.db), NULL);
+	feed(&f, record("10.244.1.10", "169.254.169.254", 6, 80, true, T0 + 20 * SEC, f.frontend, NULL), NULL);
+	assert_int_equal(f.seen.n, 1);
+	assert_string_equal(f.seen.got[0].rule->id, "podtap.detect.lateral_movement");
+	assert_true(f.seen.got[0].severity >= 90);
+	assert_string_equal(evidence(&f.seen.got[0], "edge"), "out|tcp|80||internal_ip|169.254.169.254");
+	stop(&f);
+}
+
+/* 15 failed ports on one host: a vertical scan naming the source; an exempt source raises nothing. */
+static void test_vertical_scan_and_exemption(void **state)
+{
+	struct fixture f;
+	struct pt_detect_engine_stats st;
+
+	(void)state;
+	start(&f, NULL);
+	for (uint16_t p = 1; p <= 15; p++) {
+		feed(&f, record("10.244.1.10", "10.244.2.20", 6, p, false, T0 + p * SEC / 10, f.frontend, f.db), NULL);
+		feed(&f, record("10.244.4.10", "10.244.2.20", 6, p, false, T0 + p * SEC / 10, f.prometheus, f.db), NULL);
+	}
+	assert_true(f.seen.n >= 1);
+	for (uint32_t i = 0; i < f.seen.n; i++) {
+		assert_int_equal(f.seen.got[i].rule->category, PT_ALERT_SCAN);
+		assert_ptr_equal(f.seen.got[i].flow.flow.key.addr[0][3], 10);   /* 10.244.1.10, never prometheus */
+		assert_int_equal(f.seen.got[i].flow.flow.key.addr[0][2], 1);
+	}
+	assert_string_equal(f.seen.got[f.seen.n - 1].rule->id, "podtap.detect.scan.vertical");
+	assert_string_equal(evidence(&f.seen.got[f.seen.n - 1], "victim"), "10.244.2.20");
+	assert_string_equal(evidence(&f.seen.got[f.seen.n - 1], "baseline_key"), "shop/Deployment/frontend");
+	assert_true(f.seen.got[f.seen.n - 1].n_flows >= 1);
+	pt_detect_engine_stats(f.e, &st);
+	assert_int_equal(st.scan_exempt, 15);
+	stop(&f);
+}
+
+static void no_trw(struct pt_config *cfg)
+{
+	cfg->detect.scan.trw = false;
+}
+
+/* After capture loss, a scan verdict becomes a sensor_health alert instead. */
+static void test_loss_holdoff(void **state)
+{
+	struct fixture f;
+	struct pt_detect_engine_stats st;
+
+	(void)state;
+	start(&f, no_trw);
+	pt_detect_engine_capture_loss(f.e, T0);
+	for (uint16_t p = 1; p <= 15; p++)
+		feed(&f, record("10.244.1.10", "10.244.2.20", 6, p, false, T0 + p * SEC, f.frontend, f.db), NULL);
+	assert_int_equal(f.seen.n, 1);
+	assert_string_equal(f.seen.got[0].rule->id, "podtap.health.scan_suppressed");
+	assert_int_equal(f.seen.got[0].rule->category, PT_ALERT_SENSOR_HEALTH);
+	pt_detect_engine_stats(f.e, &st);
+	assert_int_equal(st.scan_suppressed, 1);
+	/* Past the hold-off (60 s), verdicts come back. */
+	for (uint16_t p = 1; p <= 15; p++)
+		feed(&f, record("10.244.1.10", "10.244.2.21", 6, p, false, T0 + 100 * SEC + p, f.frontend, NULL), NULL);
+	assert_int_equal(f.seen.n, 2);
+	assert_string_equal(f.seen.got[1].rule->id, "podtap.detect.scan.vertical");
+	stop(&f);
+}
+
+static void small_baseline(struct pt_config *cfg)
+{
+	cfg->baseline.max_edges = 16;
+}
+
+/* A workload at baseline.max_edges learns no more and says so. */
+static void test_baseline_full(void **state)
+{
+	struct fixture f;
+	struct pt_detect_engine_stats st;
+
+	(void)state;
+	start(&f, small_baseline);
+	for (uint16_t p = 1; p <= 17; p++)
+		feed(&f, record("10.244.1.10", "10.244.2.20", 17, (uint16_t)(1000 + p), true, T0 + p, f.frontend, f.db),
+		     NULL);
+	assert_true(f.seen.n >= 1);
+	assert_string_equal(f.seen.got[0].rule->id, "podtap.health.baseline_full");
+	assert_string_equal(evidence(&f.seen.got[0], "max_edges"), "16");
+	pt_detect_engine_stats(f.e, &st);
+	assert_true(st.baseline.edges_refused >= 1);
+	stop(&f);
+}
+
+/* A long flow is checked at its first interim record, not again at its end. */
+static void test_checked_once(void **state)
+{
+	struct fixture f;
+	struct pt_flow_record r;
+	struct pt_detect_engine_stats st;
+
+	(void)state;
+	start(&f, NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 17, 53, true, T0, f.frontend, f.db), NULL);
+	r = record("10.244.1.10", "10.244.2.20", 6, 3306, true, T0 + 20 * SEC, f.frontend, f.db);
+	r.event = PT_FLOW_EVENT_UPDATE;
+	feed(&f, r, NULL);
+	r.event = PT_FLOW_EVENT_END_CLOSED;
+	r.flow.last_update_ns = T0 + 80 * SEC;
+	feed(&f, r, NULL);
+	assert_int_equal(f.seen.n, 1);
+	pt_detect_engine_stats(f.e, &st);
+	assert_int_equal(st.edges_new, 1);
+	stop(&f);
+}
+
+/* A bad exemption list is a one-line error at create. */
+static void test_bad_exempt_labels(void **state)
+{
+	struct pt_config cfg;
+	char err[256] = "";
+
+	(void)state;
+	pt_config_default(&cfg);
+	snprintf(cfg.detect.scan.exempt_labels, sizeof(cfg.detect.scan.exempt_labels), "app=prometheus,oops");
+	assert_null(pt_detect_engine_create(&cfg, err, sizeof(err)));
+	assert_non_null(strstr(err, "detect.scan.exempt_labels"));
+	assert_non_null(strstr(err, "oops"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_learn_then_lateral),
+		cmocka_unit_test(test_failed_attempts_not_novel),
+		cmocka_unit_test(test_new_external),
+		cmocka_unit_test(test_metadata_address),
+		cmocka_unit_test(test_vertical_scan_and_exemption),
+		cmocka_unit_test(test_loss_holdoff),
+		cmocka_unit_test(test_baseline_full),
+		cmocka_unit_test(test_checked_once),
+		cmocka_unit_test(test_bad_exempt_labels),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
