@@ -38,9 +38,11 @@ bool pt_baseline_knows_asn(const struct pt_baseline *b, const char *key, uint32_
 /* 2: the same peer, 1: the same direction, transport and port, 0: neither. */
 static int closeness(const struct pt_baseline_edge *n, const struct pt_baseline_edge *e)
 {
+	bool same_port = n->direction == e->direction && n->transport == e->transport && n->port == e->port;
+
 	if (n->peer_kind == e->peer_kind && strcmp(n->peer, e->peer) == 0)
-		return 2;
-	return n->direction == e->direction && n->transport == e->transport && n->port == e->port;
+		return same_port ? 3 : 2;
+	return same_port;
 }
 
 bool pt_baseline_closest(const struct pt_baseline *b, const char *key, const struct pt_baseline_edge *e,

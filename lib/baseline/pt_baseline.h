@@ -128,8 +128,9 @@ bool pt_baseline_knows_country(const struct pt_baseline *b, const char *key, con
 bool pt_baseline_knows_asn(const struct pt_baseline *b, const char *key, uint32_t asn);
 
 /**
- * The known edge of @p key closest to @p e, for evidence: the same peer (any port), else the same direction,
- * transport and port (any peer), else none. The earliest first_seen wins among equals.
+ * The known edge of @p key closest to @p e, for evidence: the same peer, direction, transport and port (another
+ * app), else the same peer (any port), else the same direction, transport and port (any peer), else none. The
+ * earliest first_seen wins among equals.
  * @return true with @p out and @p stats filled, or false.
  */
 bool pt_baseline_closest(const struct pt_baseline *b, const char *key, const struct pt_baseline_edge *e,

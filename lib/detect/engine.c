@@ -384,6 +384,20 @@ static void scan_check(struct pt_detect_engine *e, const struct pt_flow_record *
 		scan_alert(e, rec, orig, &found[i], sink);
 }
 
+/*
+ * nDPI may leave a short or cut flow unclassified: an edge whose only difference from a known one is that one of
+ * the two has no application protocol is the same edge, not a new one.
+ */
+static bool known_but_unclassified(const struct pt_detect_engine *e, const char *key,
+				   const struct pt_baseline_edge *edge)
+{
+	struct pt_baseline_edge near;
+
+	return pt_baseline_closest(e->baseline, key, edge, &near, NULL) && near.peer_kind == edge->peer_kind &&
+	       strcmp(near.peer, edge->peer) == 0 && near.direction == edge->direction &&
+	       near.transport == edge->transport && near.port == edge->port && (near.app[0] == '\0' || edge->app[0] == '\0');
+}
+
 /* The edge each side's baseline gets from this flow, and the check of the originator's. */
 static void baseline_check(struct pt_detect_engine *e, const struct pt_flow_record *rec, const struct detect_side *orig,
 			   const struct detect_side *resp, const struct pt_detect_sink *sink)
@@ -403,7 +417,7 @@ static void baseline_check(struct pt_detect_engine *e, const struct pt_flow_reco
 		e->stats.edges_checked++;
 		v = pt_baseline_observe(e->baseline, orig->key, &edge, resp->external ? resp->geo->as_number : 0,
 					resp->external ? resp->geo->country_iso_code : NULL, f->first_ns, &info);
-		if (v == PT_BASELINE_NEW) {
+		if (v == PT_BASELINE_NEW && !known_but_unclassified(e, orig->key, &edge)) {
 			e->stats.edges_new++;
 			pt_detect_novelty(e, rec, orig, resp, &edge, &info, sink);
 		} else if (v == PT_BASELINE_FULL) {

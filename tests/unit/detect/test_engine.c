@@ -323,6 +323,29 @@ static void test_checked_once(void **state)
 	stop(&f);
 }
 
+/* An edge known with an application protocol is the same edge when nDPI left a later flow unclassified. */
+static void test_unclassified_is_known(void **state)
+{
+	struct fixture f;
+	struct pt_flow_record r;
+
+	(void)state;
+	start(&f, NULL);
+	r = record("10.244.1.10", "10.244.2.20", 6, 8080, true, T0, f.frontend, f.db);
+	r.has_dpi = true;
+	snprintf(r.dpi.protocol, sizeof(r.dpi.protocol), "http");
+	feed(&f, r, NULL);
+	r = record("10.244.1.10", "10.244.2.20", 6, 8080, true, T0 + 20 * SEC, f.frontend, f.db);
+	feed(&f, r, NULL);
+	assert_int_equal(f.seen.n, 0);
+	r.has_dpi = true;
+	snprintf(r.dpi.protocol, sizeof(r.dpi.protocol), "ssh");
+	feed(&f, r, NULL);
+	assert_int_equal(f.seen.n, 1);                    /* another protocol on the port is new */
+	assert_string_equal(evidence(&f.seen.got[0], "edge"), "out|tcp|8080|ssh|workload|shop/StatefulSet/db");
+	stop(&f);
+}
+
 /* A bad exemption list is a one-line error at create. */
 static void test_bad_exempt_labels(void **state)
 {
@@ -348,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_loss_holdoff),
 		cmocka_unit_test(test_baseline_full),
 		cmocka_unit_test(test_checked_once),
+		cmocka_unit_test(test_unclassified_is_known),
 		cmocka_unit_test(test_bad_exempt_labels),
 	};
 
