@@ -107,7 +107,7 @@ const struct pt_config_key pt_config_schema[] = {
 	UINT("detect.scan.vertical_ports", detect.scan.vertical_ports, 2, 64, "15"),
 	UINT("detect.scan.horizontal_hosts", detect.scan.horizontal_hosts, 2, 64, "25"),
 	BOOL("detect.scan.trw", detect.scan.trw, "true"),
-	UINT("detect.scan.max_sources", detect.scan.max_sources, 16, 16777216, "65536"),
+	UINT("detect.scan.max_sources", detect.scan.max_sources, 16, 16777216, "16384"),
 	STRING("detect.scan.exempt_labels", detect.scan.exempt_labels, 0, ""),
 	DURATION("detect.scan.loss_holdoff", detect.scan.loss_holdoff_ns, 0, HOUR, true, "60s"),
 	BOOL("detect.lateral.enabled", detect.lateral.enabled, "true"),

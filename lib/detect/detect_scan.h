@@ -46,7 +46,7 @@ struct pt_scan_finding {
 	uint64_t first_ns;                /* the first attempt counted */
 	uint16_t port;                    /* horizontal: the port scanned */
 	uint8_t victim[16];               /* vertical: the victim */
-	char targets[PT_SCAN_TARGETS_LEN];/* the target-set key: vertical "ip", horizontal "port@prefix", slow "prefix" */
+	char targets[PT_SCAN_TARGETS_LEN];/* the key: vertical "ip", horizontal "tcp/22@10.0.2.0/26", slow "prefix" */
 	double trw_ratio;                 /* slow: the likelihood ratio reached */
 	uint32_t n_flows;
 	char flows[PT_SCAN_FLOWS_MAX][PT_FLOW_COMMUNITY_ID_LEN];
@@ -61,7 +61,12 @@ struct pt_scan_stats {
 
 struct pt_scan;
 
-/** @return the detector (all memory allocated here, bounded by max_sources), or NULL. */
+/**
+ * @return the detector (all memory allocated here, bounded by max_sources), or NULL when out of memory or when
+ *         max_sources is not in 1..2^24, vertical_ports or horizontal_hosts not in 1..64, or (with trw)
+ *         not 0 < trw_scanner_success < trw_benign_success < 1 and 0 < trw_false_positive < trw_detection < 1.
+ *         Prefixes in targets cover the counted targets but are never shorter than /16 (IPv4) or /48 (IPv6).
+ */
 struct pt_scan *pt_scan_create(const struct pt_scan_config *cfg);
 void pt_scan_free(struct pt_scan *s);
 

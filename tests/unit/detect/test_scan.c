@@ -176,12 +176,19 @@ static void test_horizontal_ipv4_prefix(void **state)
 {
 	struct pt_scan_config cfg = config(false, 64);
 	struct pt_scan *s = create(&cfg);
+	struct pt_scan_finding out[PT_SCAN_KIND_MAX];
+	uint32_t n = 0;
 
 	(void)state;
 	horizontal(s, "10.244.1.5", "10.244.9.%u", 2, TCP, 22, "tcp/22@10.244.9.0/26");     /* .2 .. .50 */
 	horizontal(s, "10.244.1.6", "192.0.2.%u", 1, ICMP, 8, "icmp/8@192.0.2.0/27");       /* echo sweep */
 	horizontal(s, "10.244.1.7", "10.%u.0.1", 1, UDP, 53, "udp/53@10.1.0.0/16");        /* never below /16 */
 	horizontal(s, "10.244.1.8", "10.244.%u.9", 1, 47, 0, "47/0@10.244.0.0/19");        /* a transport with no name */
+	/* Victims in falling order (.68 down to .20): the prefix still covers them all. */
+	for (uint32_t i = 1; i <= 25; i++)
+		n = attempt(s, "10.244.1.10", ip4(0x0af40c46 - 2 * i), TCP, 80, true, T0 + i, NULL, out);
+	assert_int_equal(n, 1);
+	assert_string_equal(out[0].targets, "tcp/80@10.244.12.0/25");
 	/* Answered attempts on the port do not count. */
 	for (uint32_t i = 1; i <= 100; i++)
 		assert_int_equal(quiet(s, "10.244.1.9", ip4(0x0af40900 + i), TCP, 22, false, T0 + i), 0);
