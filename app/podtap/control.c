@@ -59,7 +59,7 @@ static void control_detect_commit(void *ctx)
 	pt_alert_release(&ctl->detect_alert);
 }
 
-/* The baselines and detections over every worker's records. */
+/* The baselines and detections over every worker's records, and the baselines' Redis copy. */
 static int control_detect_init(struct pt_control *ctl, char *err, size_t err_len)
 {
 	const struct pt_config *cfg = ctl->cfg;
@@ -69,10 +69,19 @@ static int control_detect_init(struct pt_control *ctl, char *err, size_t err_len
 	ctl->detect = pt_detect_engine_create(cfg, err, err_len);
 	if (ctl->detect == NULL)
 		return -EINVAL;
+	if (cfg->baseline.enabled && cfg->redis.enabled) {
+		ctl->baseline_sync = pt_baseline_sync_start(cfg, &ctl->shared->redis_url, ctl->observer_name,
+							    pt_detect_engine_baseline(ctl->detect), err, err_len);
+		if (ctl->baseline_sync == NULL) {
+			pt_detect_engine_free(ctl->detect);
+			ctl->detect = NULL;
+			return -EINVAL;
+		}
+	}
 	return 0;
 }
 
-/* Tell the engine of new capture loss: scan verdicts are held back. */
+/* Tell the engine of new capture loss (scan verdicts are held back), and keep the baselines' Redis copy going. */
 static void control_detect_tick(struct pt_control *ctl, const struct pt_output_counters *c)
 {
 	uint64_t lost = c->capture.imissed + c->capture.rx_nombuf + c->capture.sw_dropped + c->records_dropped;
@@ -82,6 +91,8 @@ static void control_detect_tick(struct pt_control *ctl, const struct pt_output_c
 	if (lost > ctl->capture_lost_last)
 		pt_detect_engine_capture_loss(ctl->detect, control_packet_clock(ctl));
 	ctl->capture_lost_last = lost;
+	if (ctl->baseline_sync != NULL)
+		pt_baseline_sync_step(ctl->baseline_sync, pt_detect_engine_baseline(ctl->detect));
 }
 
 int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const struct pt_options *opt,
@@ -231,6 +242,19 @@ static void control_detect_counters(const struct pt_control *ctl, struct pt_outp
 		.scan_sources = st.scan_sources, .scan_sources_evicted = st.scan_sources_evicted,
 		.scan_findings = { st.scan_findings[0], st.scan_findings[1], st.scan_findings[2] },
 	};
+	if (ctl->baseline_sync != NULL) {
+		struct pt_baseline_sync_stats ss;
+
+		pt_baseline_sync_stats(ctl->baseline_sync, &ss);
+		d->sync = true;
+		d->sync_redis_up = ss.redis_up;
+		d->sync_loaded = ss.loaded;
+		d->sync_written = ss.written;
+		d->sync_write_dropped = ss.write_dropped;
+		d->sync_changes_applied = ss.changes_applied;
+		d->sync_changes_malformed = ss.changes_malformed;
+		d->sync_reconnects = ss.reconnects;
+	}
 }
 
 void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c)
@@ -420,6 +444,11 @@ int pt_control_fini(struct pt_control *ctl)
 		pt_alerts_tick(ctl->alerts, &c, pt_time_wall_ns(), control_packet_clock(ctl));
 	}
 	pt_alerts_finish(ctl->alerts);
+	if (ctl->baseline_sync != NULL) {
+		pt_baseline_sync_step(ctl->baseline_sync, pt_detect_engine_baseline(ctl->detect));
+		pt_baseline_sync_stop(ctl->baseline_sync, pt_detect_engine_baseline(ctl->detect));
+		ctl->baseline_sync = NULL;
+	}
 	control_publish_counters(ctl);
 	pt_control_sum_counters(ctl, &c);
 	pt_log(PT_LOG_INFO, "%" PRIu64 " packets, %" PRIu64 " flows, %" PRIu64 " records written, %" PRIu64

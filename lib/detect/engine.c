@@ -308,6 +308,32 @@ static void baseline_full(struct pt_detect_engine *e, const struct pt_flow_recor
 	pt_detect_alert_commit(sink);
 }
 
+/*
+ * The flood-control key of a scan: the victim for a vertical scan; for the others, the /24 (IPv4) or /64 (IPv6)
+ * of the attempt that crossed the threshold, with the port for a horizontal one. A fixed granularity, not the
+ * covering prefix of the victims counted (podtap.evidence.targets), which depends on the order flows end in:
+ * a live run and an offline run of its capture then give the same keys.
+ */
+static void scan_key(const struct pt_flow_record *rec, const struct pt_scan_finding *fd, const char *victim,
+		     char *out, size_t out_len)
+{
+	const struct pt_flow *f = &rec->flow;
+	uint8_t net[16] = { 0 };
+	char text[PT_ADDR_TEXT_LEN];
+	unsigned int bits = f->key.ip_version == 4 ? 24 : 64;
+
+	if (fd->kind == PT_SCAN_VERTICAL) {
+		snprintf(out, out_len, "%s", victim);
+		return;
+	}
+	memcpy(net, pt_flow_resp_addr(f), bits / 8);
+	pt_addr_format(f->key.ip_version, net, text);
+	if (fd->kind == PT_SCAN_HORIZONTAL)
+		snprintf(out, out_len, "%.*s@%s/%u", (int)strcspn(fd->targets, "@"), fd->targets, text, bits);
+	else
+		snprintf(out, out_len, "%s/%u", text, bits);
+}
+
 static void scan_alert(struct pt_detect_engine *e, const struct pt_flow_record *rec, const struct detect_side *src,
 		       const struct pt_scan_finding *fd, const struct pt_detect_sink *sink)
 {
@@ -336,7 +362,7 @@ static void scan_alert(struct pt_detect_engine *e, const struct pt_flow_record *
 		return;
 	a->ts_ns = rec->flow.first_ns;
 	pt_addr_format(rec->flow.key.ip_version, fd->victim, victim);
-	snprintf(a->dedup_key, sizeof(a->dedup_key), "%s", fd->targets);
+	scan_key(rec, fd, victim, a->dedup_key, sizeof(a->dedup_key));
 	snprintf(a->message, sizeof(a->message), "%.100s (%s) scanned: %u failed %s %s (threshold %u)",
 		 src->has_key ? src->key : "no workload", src->addr, fd->count, what[fd->kind],
 		 fd->kind == PT_SCAN_VERTICAL ? victim : fd->targets, fd->threshold);
