@@ -238,7 +238,8 @@ static void control_detect_counters(const struct pt_control *ctl, struct pt_outp
 		.workloads = st.baseline.workloads, .edges = st.baseline.edges, .learned = st.baseline.learned,
 		.merged = st.baseline.merged, .edges_refused = st.baseline.edges_refused,
 		.workloads_refused = st.baseline.workloads_refused, .forgotten = st.baseline.forgotten,
-		.scan_attempts = st.scan_attempts, .scan_exempt = st.scan_exempt, .scan_suppressed = st.scan_suppressed,
+		.scan_attempts = st.scan_attempts, .scan_exempt = st.scan_exempt, .scan_lossy = st.scan_lossy,
+		.scan_suppressed = st.scan_suppressed, .psl_fallbacks = st.psl_fallbacks,
 		.scan_sources = st.scan_sources, .scan_sources_evicted = st.scan_sources_evicted,
 		.scan_findings = { st.scan_findings[0], st.scan_findings[1], st.scan_findings[2] },
 	};

@@ -204,7 +204,7 @@ struct pt_baseline_sync_stats {
 	bool redis_up;
 	uint64_t loaded;                    /* edges and workloads read from the hashes (start and reloads) */
 	uint64_t written;                   /* edges written to Redis */
-	uint64_t write_dropped;             /* edges not written: the queue to the thread was full */
+	uint64_t write_dropped;             /* edges never written: out of memory, or left unwritten at stop */
 	uint64_t changes_applied;           /* change-stream entries of other writers applied */
 	uint64_t changes_malformed;         /* change-stream or hash entries that could not be parsed */
 	uint64_t reconnects;

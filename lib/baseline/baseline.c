@@ -317,7 +317,7 @@ enum pt_baseline_verdict pt_baseline_observe(struct pt_baseline *b, const char *
 		if (ts_ns > n->stats.last_seen_ns)
 			n->stats.last_seen_ns = ts_ns;
 		n->stats.count++;
-	} else if (ts_ns >= w->learning_until_ns) {
+	} else if (ts_ns >= w->learning_until_ns || b->cfg.learning_period_ns == 0) {
 		v = PT_BASELINE_NEW;
 	} else if ((n = edge_add(b, w, &ce, h)) == NULL) {
 		b->stats.edges_refused++;

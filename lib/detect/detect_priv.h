@@ -26,13 +26,17 @@ struct detect_side {
 	const struct pt_workload *w;           /* borrowed from the record */
 	char addr[PT_ADDR_TEXT_LEN];
 	const struct pt_geo_result *geo;
+	const char *name_source;               /* a domain peer's name came from "dns", "sni" or "http_host" */
 };
 
-/** New internal peers a workload reached in detection mode, within detect.lateral.fanout_window. */
+#define DETECT_FANOUT_PEERS 32
+
+/** Distinct new internal peers a workload reached in detection mode, within detect.lateral.fanout_window. */
 struct detect_fanout {
-	uint64_t key_hash;
-	uint64_t start_ns;
-	uint32_t count;
+	uint64_t key_hash;                     /* the workload's key; a slot is shared by hash, the newest keeps it */
+	uint64_t start_ns;                     /* the earliest new peer counted */
+	uint32_t count;                        /* distinct peers, up to DETECT_FANOUT_PEERS */
+	uint64_t peer_hash[DETECT_FANOUT_PEERS];
 };
 
 struct detect_label {
@@ -45,6 +49,7 @@ struct pt_detect_engine {
 	struct pt_baseline *baseline;          /* NULL with baseline.enabled false */
 	struct pt_scan *scan;                  /* NULL with detect.scan.enabled false */
 	const psl_ctx_t *psl;
+	uint64_t loss_at_ns;                   /* the latest capture loss (packet time at the check that saw it) */
 	uint64_t loss_until_ns;                /* scan verdicts held back until then (packet time) */
 	uint32_t n_exempt;
 	struct detect_label exempt[DETECT_EXEMPT_MAX];

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* engine.c - The control side's detections over flow records: who each side is, the baseline check, scan attempts. */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -139,6 +140,9 @@ void pt_detect_engine_capture_loss(struct pt_detect_engine *e, uint64_t now_ns)
 {
 	uint64_t until = now_ns + e->cfg->detect.scan.loss_holdoff_ns;
 
+	if (now_ns > e->loss_at_ns)
+		e->loss_at_ns = now_ns;
+
 	if (until > e->loss_until_ns)
 		e->loss_until_ns = until;
 }
@@ -159,22 +163,42 @@ void pt_detect_engine_stats(const struct pt_detect_engine *e, struct pt_detect_e
 	}
 }
 
-/* The registered domain of @p name (public suffix list), lowercased, without a trailing dot or port. */
-static void registered_domain(struct pt_detect_engine *e, const char *name, char *out, size_t out_len)
+/*
+ * The host part of a name as a DNS answer, SNI or HTTP Host gives it: lowercased, without a port, brackets or a
+ * trailing dot. @return false when there is none, or when it is an address literal (not a name).
+ */
+static bool host_of(const char *name, char *out, size_t out_len)
 {
-	char clean[PT_BASELINE_PEER_LEN];
-	const char *reg;
+	const char *end;
 	size_t n = 0;
+	uint8_t addr[16];
 
-	for (; *name && *name != ':' && n + 1 < sizeof(clean); name++)
-		clean[n++] = (char)(*name == '|' ? '_' : tolower((unsigned char)*name));
-	while (n > 0 && clean[n - 1] == '.')
+	if (name[0] == '[') {
+		name++;
+		end = strchr(name, ']');
+	} else {
+		end = strchr(name, ':');
+		if (end != NULL && strchr(end + 1, ':') != NULL)
+			end = NULL;                        /* a bare IPv6 literal: no port */
+	}
+	if (end == NULL)
+		end = name + strlen(name);
+	for (; name < end && n + 1 < out_len; name++)
+		out[n++] = (char)(*name == '|' ? '_' : tolower((unsigned char)*name));
+	while (n > 0 && out[n - 1] == '.')
 		n--;
-	clean[n] = '\0';
-	reg = e->psl != NULL ? psl_registrable_domain(e->psl, clean) : NULL;
+	out[n] = '\0';
+	return n > 0 && inet_pton(AF_INET, out, addr) != 1 && inet_pton(AF_INET6, out, addr) != 1;
+}
+
+/* The registered domain of a host name (public suffix list), or the name itself when it has none. */
+static void registered_domain(struct pt_detect_engine *e, const char *host, char *out, size_t out_len)
+{
+	const char *reg = e->psl != NULL ? psl_registrable_domain(e->psl, host) : NULL;
+
 	if (reg == NULL) {
 		e->stats.psl_fallbacks++;
-		reg = clean;
+		reg = host;
 	}
 	snprintf(out, out_len, "%s", reg);
 }
@@ -191,6 +215,7 @@ static void describe_side(struct pt_detect_engine *e, const struct pt_flow_recor
 	const struct pt_flow *f = &rec->flow;
 	const struct pt_workload *w = rec->workload[s];
 	uint8_t scope = s == 0 ? rec->orig_scope : rec->resp_scope;
+	char host[PT_BASELINE_PEER_LEN];
 
 	memset(d, 0, sizeof(*d));
 	d->w = w;
@@ -241,17 +266,24 @@ static void describe_side(struct pt_detect_engine *e, const struct pt_flow_recor
 		d->has_key = true;
 		return;
 	}
-	/* External: the responder's name (DNS answer seen, else the SNI or HTTP host), else the address. */
-	if (s == 1 && (domain == NULL || domain[0] == '\0') && rec->has_dpi &&
-	    (rec->dpi.kind == PT_DPI_KIND_TLS || rec->dpi.kind == PT_DPI_KIND_QUIC || rec->dpi.kind == PT_DPI_KIND_HTTP))
-		domain = rec->dpi.server_name;
-	if (s == 1 && domain != NULL && domain[0] != '\0' && strcmp(domain, d->addr) != 0) {
-		d->peer_kind = PT_PEER_DOMAIN;
-		registered_domain(e, domain, d->peer, sizeof(d->peer));
+	/*
+	 * External: the responder's name from a DNS answer the sensor saw, else the TLS/QUIC SNI or HTTP Host (which
+	 * the client chose: name_source says which), else the address.
+	 */
+	d->peer_kind = PT_PEER_EXTERNAL_IP;
+	snprintf(d->peer, sizeof(d->peer), "%s", d->addr);
+	if (s != 1)
+		return;
+	if (domain != NULL && host_of(domain, host, sizeof(host))) {
+		d->name_source = "dns";
+	} else if (rec->has_dpi && (rec->dpi.kind == PT_DPI_KIND_TLS || rec->dpi.kind == PT_DPI_KIND_QUIC ||
+				    rec->dpi.kind == PT_DPI_KIND_HTTP) && host_of(rec->dpi.server_name, host, sizeof(host))) {
+		d->name_source = rec->dpi.kind == PT_DPI_KIND_HTTP ? "http_host" : "sni";
 	} else {
-		d->peer_kind = PT_PEER_EXTERNAL_IP;
-		snprintf(d->peer, sizeof(d->peer), "%s", d->addr);
+		return;
 	}
+	d->peer_kind = PT_PEER_DOMAIN;
+	registered_domain(e, host, d->peer, sizeof(d->peer));
 }
 
 /* ICMP flows are attempts only as echo requests; other ICMP (errors, replies seen alone) is not an edge. */
@@ -262,11 +294,20 @@ static bool icmp_echo(const struct pt_flow *f)
 	return (f->key.proto == 1 && type == 8) || (f->key.proto == 58 && type == 128);
 }
 
+/*
+ * A connection attempt whose originator is known: ICMP echo requests; TCP whose originator's SYN was seen (a
+ * flow picked up midstream, after a restart or an eviction, may be oriented backwards); UDP and SCTP unless the
+ * first packet seen came from a well-known port to an ephemeral one (a response whose request was missed).
+ */
 static bool is_attempt(const struct pt_flow *f)
 {
 	if (f->key.proto == 1 || f->key.proto == 58)
 		return icmp_echo(f);
-	return f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132;
+	if (f->key.proto == 6)
+		return (f->tcp_seen[0] & PT_FLOW_TCP_SYN) != 0;
+	if (f->key.proto == 17 || f->key.proto == 132)
+		return !(pt_flow_orig_port(f) < 1024 && pt_flow_resp_port(f) >= 1024);
+	return false;
 }
 
 /* No answer, RST to SYN (or the originator gave up before one), or only an ICMP error back. */
@@ -292,19 +333,28 @@ static bool exempt(const struct pt_detect_engine *e, const struct pt_workload *w
 	return false;
 }
 
+/* A workload's baseline is at baseline.max_edges, or (@p key NULL) baseline.max_workloads are tracked. */
 static void baseline_full(struct pt_detect_engine *e, const struct pt_flow_record *rec, const char *key,
-			  const struct pt_detect_sink *sink)
+			  const char *refused, const struct pt_detect_sink *sink)
 {
 	struct pt_alert *a = pt_detect_alert_begin(sink, &pt_detect_rule_baseline_full, rec, 40);
 
 	if (a == NULL)
 		return;
 	a->ts_ns = rec->flow.first_ns;
-	snprintf(a->dedup_key, sizeof(a->dedup_key), "%.120s", key);
-	snprintf(a->message, sizeof(a->message), "the baseline of %.120s is full (baseline.max_edges %u): its new edges are "
-		 "not learned", key, e->cfg->baseline.max_edges);
-	pt_alert_evidence_string(a, "baseline_key", key);
-	pt_alert_evidence_u64(a, "max_edges", e->cfg->baseline.max_edges);
+	if (key != NULL) {
+		snprintf(a->dedup_key, sizeof(a->dedup_key), "%.120s", key);
+		snprintf(a->message, sizeof(a->message), "the baseline of %.120s is full (baseline.max_edges %u): its new "
+			 "edges are not learned", key, e->cfg->baseline.max_edges);
+		pt_alert_evidence_string(a, "baseline_key", key);
+		pt_alert_evidence_u64(a, "max_edges", e->cfg->baseline.max_edges);
+	} else {
+		snprintf(a->dedup_key, sizeof(a->dedup_key), "max_workloads");
+		snprintf(a->message, sizeof(a->message), "%.120s has no baseline: baseline.max_workloads (%u) are tracked; "
+			 "it is neither learned nor checked", refused, e->cfg->baseline.max_workloads);
+		pt_alert_evidence_string(a, "refused_key", refused);
+		pt_alert_evidence_u64(a, "max_workloads", e->cfg->baseline.max_workloads);
+	}
 	pt_detect_alert_commit(sink);
 }
 
@@ -401,6 +451,11 @@ static void scan_check(struct pt_detect_engine *e, const struct pt_flow_record *
 		e->stats.scan_exempt++;
 		return;
 	}
+	/* A flow that was open when the capture lost packets may look unanswered only because of the loss. */
+	if (at.failed && e->loss_at_ns != 0 && f->first_ns <= e->loss_at_ns && f->last_ns + PT_NS_PER_SEC >= e->loss_at_ns) {
+		e->stats.scan_lossy++;
+		return;
+	}
 	memcpy(at.src, pt_flow_orig_addr(f), 16);
 	memcpy(at.dst, pt_flow_resp_addr(f), 16);
 	at.port = (f->key.proto == 1 || f->key.proto == 58) ? pt_flow_orig_port(f) : pt_flow_resp_port(f);
@@ -446,18 +501,19 @@ static void baseline_check(struct pt_detect_engine *e, const struct pt_flow_reco
 		if (v == PT_BASELINE_NEW && !known_but_unclassified(e, orig->key, &edge)) {
 			e->stats.edges_new++;
 			pt_detect_novelty(e, rec, orig, resp, &edge, &info, sink);
-		} else if (v == PT_BASELINE_FULL) {
-			baseline_full(e, rec, orig->key, sink);
+		} else if (v == PT_BASELINE_FULL || v == PT_BASELINE_NO_ROOM) {
+			baseline_full(e, rec, v == PT_BASELINE_FULL ? orig->key : NULL, orig->key, sink);
 		}
 	}
-	if (resp->has_key) {
+	/* Inbound edges from external clients are not kept: one per Internet address would fill the baseline. */
+	if (resp->has_key && !orig->external) {
 		edge.direction = PT_BASELINE_IN;
 		edge.peer_kind = orig->peer_kind;
 		memcpy(edge.peer, orig->peer, sizeof(edge.peer));
 		v = pt_baseline_observe(e->baseline, resp->key, &edge, orig->external ? orig->geo->as_number : 0,
 					orig->external ? orig->geo->country_iso_code : NULL, f->first_ns, NULL);
-		if (v == PT_BASELINE_FULL)
-			baseline_full(e, rec, resp->key, sink);
+		if (v == PT_BASELINE_FULL || v == PT_BASELINE_NO_ROOM)
+			baseline_full(e, rec, v == PT_BASELINE_FULL ? resp->key : NULL, resp->key, sink);
 	}
 }
 
@@ -476,7 +532,7 @@ void pt_detect_engine_record(struct pt_detect_engine *e, const struct pt_flow_re
 	if (final && e->scan != NULL)
 		scan_check(e, rec, &orig, sink);
 	/* A flow is checked once: at its first interim record, or at its end when it had none. */
-	if (e->baseline == NULL || f->last_update_ns != f->first_ns || attempt_failed(f))
+	if (e->baseline == NULL || (f->tcp_seen[0] & PT_FLOW_UPDATE_SENT) || attempt_failed(f))
 		return;
 	baseline_check(e, rec, &orig, &resp, sink);
 }

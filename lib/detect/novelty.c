@@ -48,18 +48,25 @@ static bool metadata_address(const char *addr)
 	return strcmp(addr, "169.254.169.254") == 0 || strcmp(addr, "fd00:ec2::254") == 0;
 }
 
-/* New internal peers of @p key within the fan-out window, this one included. */
-static uint32_t fanout_count(struct pt_detect_engine *e, const char *key, uint64_t ts_ns)
+/* Distinct new internal peers of @p key within the fan-out window, @p peer included. */
+static uint32_t fanout_count(struct pt_detect_engine *e, const char *key, const char *peer, uint64_t ts_ns)
 {
-	uint64_t h = pt_detect_hash(key);
+	uint64_t h = pt_detect_hash(key), p = pt_detect_hash(peer);
 	struct detect_fanout *f = &e->fanout[h % DETECT_FANOUT_SLOTS];
 
-	if (f->key_hash != h || ts_ns >= f->start_ns + e->cfg->detect.lateral.fanout_window_ns || ts_ns < f->start_ns) {
+	if (f->key_hash != h || ts_ns >= f->start_ns + e->cfg->detect.lateral.fanout_window_ns) {
 		f->key_hash = h;
 		f->start_ns = ts_ns;
 		f->count = 0;
 	}
-	return ++f->count;
+	if (ts_ns < f->start_ns)
+		f->start_ns = ts_ns;                       /* records arrive in end order, not start order */
+	for (uint32_t i = 0; i < f->count; i++)
+		if (f->peer_hash[i] == p)
+			return f->count;
+	if (f->count < DETECT_FANOUT_PEERS)
+		f->peer_hash[f->count++] = p;
+	return f->count;
 }
 
 static void evidence_time(struct pt_alert *a, const char *key, uint64_t ns)
@@ -120,7 +127,7 @@ static void new_external(struct pt_detect_engine *e, const struct pt_flow_record
 										    geo->country_iso_code);
 	bool new_asn = geo->as_number != 0 && !pt_baseline_knows_asn(e->baseline, orig->key, geo->as_number);
 	bool raw_ip = resp->peer_kind == PT_PEER_EXTERNAL_IP;
-	bool odd_port = !standard_port(edge->app, edge->port);
+	bool odd_port = edge->transport != 1 && edge->transport != 58 && !standard_port(edge->app, edge->port);
 	uint64_t risks = rec->has_dpi ? pt_dpi_risks_of_concern(rec->dpi.risks) : 0;
 	unsigned int sev = 40 + (new_country ? 15 : 0) + (new_asn ? 10 : 0) + (raw_ip ? 15 : 0) + (odd_port ? 10 : 0) +
 			   (risks ? 20 : 0);
@@ -137,6 +144,8 @@ static void new_external(struct pt_detect_engine *e, const struct pt_flow_record
 	pt_alert_evidence_bool(a, "new_country", new_country);
 	pt_alert_evidence_bool(a, "new_asn", new_asn);
 	pt_alert_evidence_bool(a, "raw_ip", raw_ip);
+	if (resp->name_source != NULL)
+		pt_alert_evidence_string(a, "name_source", resp->name_source);
 	pt_alert_evidence_bool(a, "nonstandard_port", odd_port);
 	if (risks)
 		risks_evidence(a, risks);
@@ -151,7 +160,7 @@ static void lateral(struct pt_detect_engine *e, const struct pt_flow_record *rec
 	struct pt_baseline_edge_stats near_stats;
 	bool sensitive = sensitive_port(e->cfg, edge->port);
 	bool control_plane, metadata = metadata_address(resp->addr);
-	uint32_t fanout = fanout_count(e, orig->key, rec->flow.first_ns);
+	uint32_t fanout = fanout_count(e, orig->key, resp->peer, rec->flow.first_ns);
 	bool fan = fanout >= e->cfg->detect.lateral.fanout_peers;
 	unsigned int sev;
 	struct pt_alert *a;

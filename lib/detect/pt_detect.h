@@ -71,6 +71,7 @@ struct pt_detect_engine_stats {
 	uint64_t scan_attempts;               /* final records counted as connection attempts */
 	uint64_t scan_exempt;                 /* of which came from an exempt source (detect.scan.exempt_labels) */
 	uint64_t scan_suppressed;             /* scan verdicts held back after capture loss */
+	uint64_t scan_lossy;                  /* failed attempts not counted: open when the capture lost packets */
 	uint64_t psl_fallbacks;               /* names without a registrable domain (kept whole) */
 	uint64_t scan_sources;                /* scanners tracked now (detect.scan.max_sources at most) */
 	uint64_t scan_sources_evicted;        /* dropped for room */

@@ -111,6 +111,7 @@ void pt_flow_emit_update(struct pt_flow_table *t, uint32_t idx, uint64_t now_ns)
 {
 	if (t->emit != NULL)
 		t->emit(t->emit_ctx, &t->flows[idx], PT_FLOW_EVENT_UPDATE, now_ns);
+	t->flows[idx].tcp_seen[0] |= PT_FLOW_UPDATE_SENT;
 	t->stats.ended[PT_FLOW_EVENT_UPDATE]++;
 }
 

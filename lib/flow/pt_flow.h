@@ -58,6 +58,9 @@ enum pt_conn_state {
 #define PT_FLOW_TCP_DATA    0x08  /* payload bytes */
 #define PT_FLOW_TCP_FIN     0x10
 #define PT_FLOW_TCP_RST     0x20
+/* Not TCP: tcp_seen[0] of any flow, set once an interim record of it went out (a spare bit: struct pt_flow
+ * keeps its size). Consumers of records tell a flow's first record by its absence. */
+#define PT_FLOW_UPDATE_SENT 0x80
 
 #define PT_FLOW_HISTORY_LEN 16
 
@@ -75,7 +78,7 @@ struct pt_flow {
 	uint32_t wheel_slot;
 	uint8_t orig_side;           /* key side (0 or 1) of the originator */
 	uint8_t timeout_class;       /* enum pt_flow_timeout_class, kept current per packet */
-	uint8_t tcp_seen[2];         /* PT_FLOW_TCP_* per direction */
+	uint8_t tcp_seen[2];         /* PT_FLOW_TCP_* per direction; [0] also PT_FLOW_UPDATE_SENT */
 	char history[PT_FLOW_HISTORY_LEN]; /* Zeek-style history, e.g. "ShADadFf", NUL-terminated; also Zeek's
 					    * '^' (direction flipped), 'Q' (SYN with FIN/RST), 'I' (FIN+RST) */
 	uint64_t first_ns;

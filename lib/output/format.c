@@ -308,6 +308,7 @@ static void format_detect_counters(struct pt_json *j, const struct pt_output_det
 	pt_json_u64(j, "records", d->records);
 	pt_json_u64(j, "edges_checked", d->edges_checked);
 	pt_json_u64(j, "edges_new", d->edges_new);
+	pt_json_u64(j, "names_without_registered_domain", d->psl_fallbacks);
 	pt_json_begin_object(j, "baseline");
 	pt_json_u64(j, "workloads", d->workloads);
 	pt_json_u64(j, "edges", d->edges);
@@ -329,6 +330,7 @@ static void format_detect_counters(struct pt_json *j, const struct pt_output_det
 	pt_json_begin_object(j, "scan");
 	pt_json_u64(j, "attempts", d->scan_attempts);
 	pt_json_u64(j, "exempt", d->scan_exempt);
+	pt_json_u64(j, "lossy", d->scan_lossy);
 	pt_json_u64(j, "suppressed", d->scan_suppressed);
 	pt_json_u64(j, "sources", d->scan_sources);
 	pt_json_u64(j, "sources_evicted", d->scan_sources_evicted);

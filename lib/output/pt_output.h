@@ -85,7 +85,8 @@ struct pt_output_detect_counters {
 	bool enabled;
 	uint64_t records, edges_checked, edges_new;
 	uint64_t workloads, edges, learned, merged, edges_refused, workloads_refused, forgotten;
-	uint64_t scan_attempts, scan_exempt, scan_suppressed, scan_sources, scan_sources_evicted;
+	uint64_t scan_attempts, scan_exempt, scan_lossy, scan_suppressed, scan_sources, scan_sources_evicted;
+	uint64_t psl_fallbacks;
 	uint64_t scan_findings[3];                 /* vertical, horizontal, slow */
 	bool sync;                                 /* baselines are kept in Redis */
 	bool sync_redis_up;

@@ -315,7 +315,7 @@ static void test_checked_once(void **state)
 	r.event = PT_FLOW_EVENT_UPDATE;
 	feed(&f, r, NULL);
 	r.event = PT_FLOW_EVENT_END_CLOSED;
-	r.flow.last_update_ns = T0 + 80 * SEC;
+	r.flow.tcp_seen[0] |= PT_FLOW_UPDATE_SENT;       /* the interim record went out */
 	feed(&f, r, NULL);
 	assert_int_equal(f.seen.n, 1);
 	pt_detect_engine_stats(f.e, &st);
@@ -346,6 +346,149 @@ static void test_unclassified_is_known(void **state)
 	stop(&f);
 }
 
+/* Flows whose originator is unsure (TCP without its SYN, UDP from a well-known port) are neither edges nor attempts. */
+static void test_unsure_orientation(void **state)
+{
+	struct fixture f;
+	struct pt_flow_record r;
+	struct pt_detect_engine_stats st;
+
+	(void)state;
+	start(&f, NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 17, 53, true, T0, f.frontend, f.db), NULL);
+	for (uint16_t i = 0; i < 20; i++) {
+		r = record("10.244.2.20", "10.244.1.10", 6, (uint16_t)(50000 + i), true, T0 + 20 * SEC + i, f.db, f.frontend);
+		r.flow.tcp_seen[0] = PT_FLOW_TCP_ACK | PT_FLOW_TCP_DATA;          /* picked up midstream */
+		feed(&f, r, NULL);
+		r = record("10.244.2.20", "10.244.1.10", 17, (uint16_t)(40000 + i), false, T0 + 20 * SEC + i, f.db,
+			   f.frontend);
+		r.flow.key.port[0] = 53;                                        /* a reply whose query was missed */
+		feed(&f, r, NULL);
+	}
+	assert_int_equal(f.seen.n, 0);
+	pt_detect_engine_stats(f.e, &st);
+	assert_int_equal(st.scan_attempts, 1);
+	stop(&f);
+}
+
+/* Fan-out counts distinct new peers: many flows to one new peer are one. */
+static void test_fanout_counts_peers(void **state)
+{
+	struct fixture f;
+	char dst[32];
+
+	(void)state;
+	start(&f, NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 17, 53, true, T0, f.frontend, f.db), NULL);
+	for (int i = 0; i < 10; i++)
+		feed(&f, record("10.244.1.10", "10.244.3.1", 17, 7070, true, T0 + 20 * SEC + i, f.frontend, NULL), NULL);
+	assert_int_equal(f.seen.n, 10);
+	assert_string_equal(evidence(&f.seen.got[9], "fanout_peers"), "1");
+	for (int i = 2; i <= 10; i++) {
+		snprintf(dst, sizeof(dst), "10.244.3.%d", i);
+		feed(&f, record("10.244.1.10", dst, 17, 7070, true, T0 + 40 * SEC - i, f.frontend, NULL), NULL);
+	}
+	assert_int_equal(f.seen.n, 19);
+	assert_string_equal(evidence(&f.seen.got[18], "fanout_peers"), "10");
+	assert_int_equal(f.seen.got[18].severity, 65);    /* 50 + fan-out */
+	assert_int_equal(f.seen.got[17].severity, 50);
+	stop(&f);
+}
+
+/* Names: an HTTP Host with a port is its host; an address literal is no name; ICMP has no non-standard port. */
+static void test_names_and_icmp(void **state)
+{
+	struct fixture f;
+	struct pt_flow_record r;
+
+	(void)state;
+	start(&f, NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 17, 53, true, T0, f.frontend, f.db), NULL);
+	r = record("10.244.1.10", "203.0.113.67", 6, 8080, true, T0 + 20 * SEC, f.frontend, NULL);
+	r.has_dpi = true;
+	r.dpi.kind = PT_DPI_KIND_HTTP;
+	snprintf(r.dpi.protocol, sizeof(r.dpi.protocol), "http");
+	snprintf(r.dpi.server_name, sizeof(r.dpi.server_name), "203.0.113.67:8080");
+	feed(&f, r, NULL);
+	snprintf(r.dpi.server_name, sizeof(r.dpi.server_name), "WWW.Example.COM:8080");
+	feed(&f, r, NULL);
+	snprintf(r.dpi.server_name, sizeof(r.dpi.server_name), "[2001:db8::1]:8080");
+	feed(&f, r, "cdn.example.org");
+	feed(&f, record("10.244.1.10", "203.0.113.68", 1, 0, true, T0 + 21 * SEC, f.frontend, NULL), NULL);
+	assert_int_equal(f.seen.n, 4);
+	assert_string_equal(evidence(&f.seen.got[0], "edge"), "out|tcp|8080|http|external_ip|203.0.113.67");
+	assert_string_equal(evidence(&f.seen.got[1], "edge"), "out|tcp|8080|http|domain|example.com");
+	assert_string_equal(evidence(&f.seen.got[1], "name_source"), "http_host");
+	assert_string_equal(evidence(&f.seen.got[2], "edge"), "out|tcp|8080|http|domain|example.org");
+	assert_string_equal(evidence(&f.seen.got[2], "name_source"), "dns");
+	assert_string_equal(evidence(&f.seen.got[3], "edge"), "out|icmp|8||external_ip|203.0.113.68");
+	assert_string_equal(evidence(&f.seen.got[3], "nonstandard_port"), "0");
+	stop(&f);
+}
+
+/* Inbound edges from the Internet are not kept: a public service's clients do not fill its baseline. */
+static void test_external_clients_not_learned(void **state)
+{
+	struct fixture f;
+	struct pt_detect_engine_stats st;
+	char src[32];
+
+	(void)state;
+	start(&f, NULL);
+	for (int i = 0; i < 50; i++) {
+		snprintf(src, sizeof(src), "198.51.100.%d", i + 1);
+		struct pt_flow_record r = record(src, "10.244.1.10", 6, 443, true, T0 + i, NULL, f.frontend);
+
+		r.orig_scope = PT_SCOPE_EXTERNAL;
+		r.resp_scope = PT_SCOPE_POD;
+		feed(&f, r, NULL);
+	}
+	pt_detect_engine_stats(f.e, &st);
+	assert_int_equal(st.baseline.learned, 0);
+	assert_int_equal(f.seen.n, 0);
+	stop(&f);
+}
+
+/* Attempts that were open when the capture lost packets do not count toward scans. */
+static void test_lossy_attempts_not_counted(void **state)
+{
+	struct fixture f;
+	struct pt_detect_engine_stats st;
+
+	(void)state;
+	start(&f, no_trw);
+	pt_detect_engine_capture_loss(f.e, T0 + 10 * SEC);
+	for (uint16_t p = 1; p <= 14; p++)
+		feed(&f, record("10.244.1.10", "10.244.2.20", 6, p, false, T0 + 9 * SEC, f.frontend, f.db), NULL);
+	pt_detect_engine_stats(f.e, &st);
+	assert_int_equal(st.scan_lossy, 14);
+	/* After the hold-off, one more failure is one, not fifteen. */
+	feed(&f, record("10.244.1.10", "10.244.2.20", 6, 15, false, T0 + 100 * SEC, f.frontend, f.db), NULL);
+	assert_int_equal(f.seen.n, 0);
+	stop(&f);
+}
+
+static void no_learning(struct pt_config *cfg)
+{
+	cfg->baseline.learning_period_ns = 0;
+}
+
+/* baseline.learning_period=0: nothing is learned, every edge is new, whatever order records arrive in. */
+static void test_no_learning_period(void **state)
+{
+	struct fixture f;
+	struct pt_detect_engine_stats st;
+
+	(void)state;
+	start(&f, no_learning);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 17, 53, true, T0 + 5 * SEC, f.frontend, f.db), NULL);
+	feed(&f, record("10.244.1.10", "10.244.2.20", 17, 123, true, T0, f.frontend, f.db), NULL);
+	pt_detect_engine_stats(f.e, &st);
+	assert_int_equal(st.baseline.learned, 0);
+	assert_int_equal(f.seen.n, 2);
+	stop(&f);
+}
+
 /* A bad exemption list is a one-line error at create. */
 static void test_bad_exempt_labels(void **state)
 {
@@ -372,6 +515,12 @@ int main(void)
 		cmocka_unit_test(test_baseline_full),
 		cmocka_unit_test(test_checked_once),
 		cmocka_unit_test(test_unclassified_is_known),
+		cmocka_unit_test(test_unsure_orientation),
+		cmocka_unit_test(test_fanout_counts_peers),
+		cmocka_unit_test(test_names_and_icmp),
+		cmocka_unit_test(test_external_clients_not_learned),
+		cmocka_unit_test(test_lossy_attempts_not_counted),
+		cmocka_unit_test(test_no_learning_period),
 		cmocka_unit_test(test_bad_exempt_labels),
 	};
 
