@@ -280,6 +280,13 @@ enum sync_reply baseline_sync_load(struct pt_baseline_sync *s)
 		ld.workload = (const char *)ld.keys.v + (size_t)i * PT_BASELINE_KEY_LEN;
 		snprintf(key, sizeof(key), "%s%s", s->key_edges, ld.workload);
 		rc = sync_scan(s, key, sync_load_edge, &ld);
+		if (rc == SYNC_REFUSED) {
+			/* One edges key refused (of another type, say) is that workload's loss, not the whole load's. */
+			sync_malformed(s, key, "HSCAN", s->refused_why);
+			s->paused_until_mono_ns = 0;
+			s->refused_why[0] = '\0';
+			rc = SYNC_OK;
+		}
 	}
 	free(ld.keys.v);
 	baseline_sync_add(s, &s->st.loaded, ld.workloads + ld.edges);
