@@ -480,7 +480,7 @@ static void sync_count(void *ctx, const char *key, const struct pt_baseline_work
 	(*(uint64_t *)ctx)++;
 }
 
-void pt_baseline_sync_stop(struct pt_baseline_sync *s, struct pt_baseline *b)
+void pt_baseline_sync_stop(struct pt_baseline_sync *s, struct pt_baseline *b, struct pt_baseline_sync_stats *final)
 {
 	uint64_t deadline = pt_time_mono_ns() + SYNC_STOP_WAIT_NS, unwritten = 0;
 	bool all_handed = b == NULL, gave_up = false;
@@ -514,6 +514,8 @@ void pt_baseline_sync_stop(struct pt_baseline_sync *s, struct pt_baseline *b)
 		pt_log(PT_LOG_WARN, "baseline: %" PRIu64 " new or updated edges not written to redis %s (%s)",
 		       unwritten, s->where, gave_up ? "unreachable or refusing" : "still writing after 10 s");
 	}
+	if (final != NULL)
+		pt_baseline_sync_stats(s, final);
 	if (s->ctx != NULL)
 		redisFree(s->ctx);
 	free(s->sending.v);

@@ -243,10 +243,11 @@ static void control_detect_counters(const struct pt_control *ctl, struct pt_outp
 		.scan_sources = st.scan_sources, .scan_sources_evicted = st.scan_sources_evicted,
 		.scan_findings = { st.scan_findings[0], st.scan_findings[1], st.scan_findings[2] },
 	};
-	if (ctl->baseline_sync != NULL) {
-		struct pt_baseline_sync_stats ss;
+	if (ctl->baseline_sync != NULL || ctl->baseline_sync_stopped) {
+		struct pt_baseline_sync_stats ss = ctl->baseline_sync_final;
 
-		pt_baseline_sync_stats(ctl->baseline_sync, &ss);
+		if (ctl->baseline_sync != NULL)
+			pt_baseline_sync_stats(ctl->baseline_sync, &ss);
 		d->sync = true;
 		d->sync_redis_up = ss.redis_up;
 		d->sync_loaded = ss.loaded;
@@ -447,8 +448,9 @@ int pt_control_fini(struct pt_control *ctl)
 	pt_alerts_finish(ctl->alerts);
 	if (ctl->baseline_sync != NULL) {
 		pt_baseline_sync_step(ctl->baseline_sync, pt_detect_engine_baseline(ctl->detect));
-		pt_baseline_sync_stop(ctl->baseline_sync, pt_detect_engine_baseline(ctl->detect));
+		pt_baseline_sync_stop(ctl->baseline_sync, pt_detect_engine_baseline(ctl->detect), &ctl->baseline_sync_final);
 		ctl->baseline_sync = NULL;
+		ctl->baseline_sync_stopped = true;
 	}
 	control_publish_counters(ctl);
 	pt_control_sum_counters(ctl, &c);

@@ -139,6 +139,38 @@ void pt_worker_readers_offline(struct pt_worker *w);
 /** The loop a worker lcore runs until told to stop; then it flushes. */
 int pt_worker_main(void *arg);
 
+/** baseline_sync.c: the baselines kept in Redis (docs/redis-schema.md#baselines), shared by every sensor. */
+struct pt_baseline_sync;
+struct pt_baseline_sync_stats {
+	bool redis_up;
+	uint64_t loaded;                    /* edges and workloads read from the hashes (start and reloads) */
+	uint64_t written;                   /* edges written to Redis */
+	uint64_t write_dropped;             /* edges never written: out of memory, or left unwritten at stop */
+	uint64_t changes_applied;           /* change-stream entries of other writers applied */
+	uint64_t changes_malformed;         /* change-stream or hash entries that could not be parsed */
+	uint64_t reconnects;
+};
+/**
+ * Load every baseline under <prefix>baseline: into @p b before returning (so that the first flow is checked
+ * against them; when Redis is down, say so once and go on), then follow <prefix>baseline:changes and write
+ * @p b's new and updated edges from a thread of its own, reconnecting with backoff and reloading after.
+ * @return the sync, or NULL with a one-line reason (out of memory, no thread).
+ */
+struct pt_baseline_sync *pt_baseline_sync_start(const struct pt_config *cfg, const struct pt_redis_url *url,
+						const char *sensor_name, struct pt_baseline *b, char *err,
+						size_t err_len);
+/**
+ * Control thread, at every tick: apply what other writers changed (other sensors' edges, podtapctl's accept,
+ * forget and relearn, reloads) to @p b, and, every baseline.sync_interval, hand @p b's dirty edges to the thread.
+ */
+void pt_baseline_sync_step(struct pt_baseline_sync *s, struct pt_baseline *b);
+/**
+ * Hand over every dirty edge, wait (up to 10 s) until Redis has them, stop the thread and free. @p final (may be
+ * NULL) gets the last counters. NULL @p s is a no-op.
+ */
+void pt_baseline_sync_stop(struct pt_baseline_sync *s, struct pt_baseline *b, struct pt_baseline_sync_stats *final);
+void pt_baseline_sync_stats(struct pt_baseline_sync *s, struct pt_baseline_sync_stats *st);
+
 /** The control side: drains the workers' rings into the sinks, writes counters, decides when to stop. */
 struct pt_control {
 	struct pt_worker *workers;
@@ -164,6 +196,8 @@ struct pt_control {
 	struct pt_alerts *alerts;              /* the alert pipeline */
 	struct pt_detect_engine *detect;       /* baselines and detections over the records; NULL when all off */
 	struct pt_baseline_sync *baseline_sync;   /* baselines kept in Redis; NULL without Redis */
+	bool baseline_sync_stopped;            /* baseline_sync_final holds its last counters */
+	struct pt_baseline_sync_stats baseline_sync_final;
 	uint64_t detect_alerts_raised;         /* by the engine, before flood control */
 	uint64_t capture_lost_last;            /* capture loss at the last tick, to tell the engine of new loss */
 	struct pt_alert detect_alert;          /* the engine's alert being filled */
@@ -197,35 +231,6 @@ struct pt_identity_sync *pt_identity_sync_start(const struct pt_config *cfg, con
 void pt_identity_sync_stop(struct pt_identity_sync *s);
 /** The sync's and the table's counters, as of the thread's last step. */
 void pt_identity_sync_counters(struct pt_identity_sync *s, struct pt_output_identity_counters *c);
-
-/** baseline_sync.c: the baselines kept in Redis (docs/redis-schema.md#baselines), shared by every sensor. */
-struct pt_baseline_sync;
-struct pt_baseline_sync_stats {
-	bool redis_up;
-	uint64_t loaded;                    /* edges and workloads read from the hashes (start and reloads) */
-	uint64_t written;                   /* edges written to Redis */
-	uint64_t write_dropped;             /* edges never written: out of memory, or left unwritten at stop */
-	uint64_t changes_applied;           /* change-stream entries of other writers applied */
-	uint64_t changes_malformed;         /* change-stream or hash entries that could not be parsed */
-	uint64_t reconnects;
-};
-/**
- * Load every baseline under <prefix>baseline: into @p b before returning (so that the first flow is checked
- * against them; when Redis is down, say so once and go on), then follow <prefix>baseline:changes and write
- * @p b's new and updated edges from a thread of its own, reconnecting with backoff and reloading after.
- * @return the sync, or NULL with a one-line reason (out of memory, no thread).
- */
-struct pt_baseline_sync *pt_baseline_sync_start(const struct pt_config *cfg, const struct pt_redis_url *url,
-						const char *sensor_name, struct pt_baseline *b, char *err,
-						size_t err_len);
-/**
- * Control thread, at every tick: apply what other writers changed (other sensors' edges, podtapctl's accept,
- * forget and relearn, reloads) to @p b, and, every baseline.sync_interval, hand @p b's dirty edges to the thread.
- */
-void pt_baseline_sync_step(struct pt_baseline_sync *s, struct pt_baseline *b);
-/** Hand over every dirty edge, wait (up to 10 s) until Redis has them, stop the thread and free. NULL: no-op. */
-void pt_baseline_sync_stop(struct pt_baseline_sync *s, struct pt_baseline *b);
-void pt_baseline_sync_stats(struct pt_baseline_sync *s, struct pt_baseline_sync_stats *st);
 
 /** alerts.c: the control side's alert pipeline and sensor health. */
 struct pt_alerts;
