@@ -11,7 +11,8 @@
 /*
  * Windows slide by reset: a victim's (or port's) set starts at the first failed attempt counted into it, and an
  * attempt more than window_ns after that start empties the set before it is counted. A finding empties the set
- * too. Each set holds at most its threshold, so the thresholds may not exceed SCAN_SET_MAX.
+ * too. Each set holds at most its threshold, so the thresholds may not exceed SCAN_SET_MAX. When a source's
+ * runs are all taken, the one with the fewest live targets is taken over (scan_run_weaker()).
  */
 #define SCAN_VICTIMS 8                      /* victims a source is followed on for vertical scans */
 #define SCAN_PORTS 8                        /* (transport, port)s a source is followed on for horizontal scans */
@@ -308,10 +309,32 @@ static void scan_run_count(const struct pt_scan *s, struct scan_source *src, str
 	r->failures++;
 }
 
-/* Whether run @p e is to be taken over before @p stalest: an unused one first, else the least recently counted. */
-static bool scan_run_staler(const struct scan_source *src, const struct scan_run *e, const struct scan_run *stalest)
+/* The targets a run holds at @p ts_ns: none once its window has passed. */
+static uint32_t scan_run_live(const struct pt_scan *s, const struct scan_run *r, uint64_t ts_ns)
 {
-	return stalest->gen != 0 && (e->gen == 0 || src->seq - e->seen > src->seq - stalest->seen);
+	return r->n > 0 && ts_ns > r->first_ns && ts_ns - r->first_ns > s->cfg.window_ns ? 0 : r->n;
+}
+
+/*
+ * Whether run @p e is to be taken over before @p best: an unused one first, else the one with the fewest live
+ * targets, else the least recently counted. Keeping the fullest runs (not the most recent) is what finds a scan
+ * that interleaves more victims or ports than there are runs, as nmap does over a subnet: the busiest targets
+ * keep their runs and reach the threshold while the others take turns in the weakest one.
+ */
+static bool scan_run_weaker(const struct pt_scan *s, const struct scan_source *src, const struct scan_run *e,
+			    const struct scan_run *best, uint64_t ts_ns)
+{
+	uint32_t ne, nb;
+
+	if (best->gen == 0)
+		return false;
+	if (e->gen == 0)
+		return true;
+	ne = scan_run_live(s, e, ts_ns);
+	nb = scan_run_live(s, best, ts_ns);
+	if (ne != nb)
+		return ne < nb;
+	return src->seq - e->seen > src->seq - best->seen;
 }
 
 /* Vertical: @return the victim's run when the attempt added a port to it, else NULL. */
@@ -326,7 +349,7 @@ static struct scan_victim *scan_vertical(struct pt_scan *s, struct scan_source *
 
 		if (e->run.gen != 0 && memcmp(e->addr, dst, 16) == 0)
 			v = e;
-		else if (scan_run_staler(src, &e->run, &stalest->run))
+		else if (scan_run_weaker(s, src, &e->run, &stalest->run, a->ts_ns))
 			stalest = e;
 	}
 	if (v == NULL) {
@@ -355,7 +378,7 @@ static struct scan_port *scan_horizontal(struct pt_scan *s, struct scan_source *
 
 		if (e->run.gen != 0 && e->transport == a->transport && e->port == a->port)
 			p = e;
-		else if (scan_run_staler(src, &e->run, &stalest->run))
+		else if (scan_run_weaker(s, src, &e->run, &stalest->run, a->ts_ns))
 			stalest = e;
 	}
 	if (p == NULL) {

@@ -519,10 +519,46 @@ static void test_create_checks_its_configuration(void **state)
 	pt_scan_free(NULL);
 }
 
+/* 30 hosts by 30 ports in a shuffled order (nmap over a subnet): more victims and ports than a source has runs for,
+ * yet the fullest runs are kept, so both a vertical and a horizontal scan are found without the walk. */
+static void test_interleaved_subnet_scan(void **state)
+{
+	struct pt_scan_config cfg = config(false, 64);
+	struct pt_scan *s = create(&cfg);
+	struct pt_scan_finding out[PT_SCAN_KIND_MAX];
+	uint32_t order[900], found[PT_SCAN_KIND_MAX] = { 0 }, rng = 12345;
+	char dst[32];
+
+	(void)state;
+	for (uint32_t i = 0; i < 900; i++)
+		order[i] = i;
+	for (uint32_t i = 899; i > 0; i--) {               /* Fisher-Yates with a fixed LCG: reproducible */
+		uint32_t j, t;
+
+		rng = rng * 1103515245u + 12345u;
+		j = (rng >> 8) % (i + 1);
+		t = order[i], order[i] = order[j], order[j] = t;
+	}
+	for (uint32_t i = 0; i < 900; i++) {
+		uint32_t n;
+
+		snprintf(dst, sizeof(dst), "10.0.9.%u", order[i] / 30 + 1);
+		n = attempt(s, "10.0.1.10", dst, TCP, (uint16_t)(1000 + order[i] % 30), true, T0 + i * (SEC / 100),
+			    NULL, out);
+		for (uint32_t k = 0; k < n; k++)
+			found[out[k].kind]++;
+	}
+	assert_true(found[PT_SCAN_VERTICAL] >= 1);
+	assert_true(found[PT_SCAN_HORIZONTAL] >= 1);
+	assert_int_equal(found[PT_SCAN_SLOW], 0);
+	pt_scan_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vertical_fires_at_threshold_on_failures_only),
+		cmocka_unit_test(test_interleaved_subnet_scan),
 		cmocka_unit_test(test_vertical_reports_again_for_new_targets),
 		cmocka_unit_test(test_horizontal_ipv4_prefix),
 		cmocka_unit_test(test_horizontal_ipv6_prefix),
