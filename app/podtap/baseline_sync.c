@@ -20,6 +20,10 @@
  * Each side swaps a whole queue with an empty buffer of its own, so the lock is held for a pointer swap (or a copy
  * when the other side has not taken the last one yet), never for a Redis command or for applying changes.
  *
+ * A forget or relearn read from the stream is queued first and then purges the queued writes it makes stale; the
+ * control side's hand-over drops edges that a forget or relearn still waiting in the incoming queue makes stale.
+ * So an edge handed over around the time a forget arrives is never written back after it.
+ *
  * What is said to Redis, and when, is in baseline_sync_redis.c.
  *
  * Limits, on purpose:
@@ -383,6 +387,13 @@ static bool sync_hand_over(struct pt_baseline_sync *s, struct pt_baseline *b)
 	if (s->handing.n == 0 && s->handing_lost == 0)
 		return taken < room;
 	pthread_mutex_lock(&s->lock);
+	/* A forget or relearn the thread queued since this step applied the changes makes these edges stale. */
+	for (uint32_t i = 0; i < s->incoming.n; i++) {
+		const struct sync_change *c = (const struct sync_change *)s->incoming.v + i;
+
+		if (c->op == SYNC_FORGET_EDGE || c->op == SYNC_FORGET_ALL || c->op == SYNC_RELEARN)
+			sync_writes_purge(&s->handing, 0, c);
+	}
 	if (s->outgoing.n == 0) {
 		vec_swap(&s->outgoing, &s->handing);
 	} else if (baseline_sync_vec_reserve(&s->outgoing, s->outgoing.n + s->handing.n,

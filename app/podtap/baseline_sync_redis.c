@@ -415,6 +415,7 @@ static bool sync_stream_entry(struct pt_baseline_sync *s, const redisReply *fiel
 	const redisReply *op = NULL, *workload = NULL, *edge = NULL, *value = NULL, *sensor = NULL;
 	struct sync_change c = { .from_stream = true };
 	const char *why = NULL;
+	bool queued;
 
 	for (size_t i = 0; i + 1 < fields->elements; i += 2) {
 		const redisReply *k = fields->element[i], *v = fields->element[i + 1];
@@ -461,9 +462,14 @@ static bool sync_stream_entry(struct pt_baseline_sync *s, const redisReply *fiel
 		return true;
 	}
 	memcpy(c.key, workload->str, workload->len + 1);
-	if (c.op != SYNC_MERGE_EDGE)
+	/*
+	 * Queued first, purged after: edges the control side hands over before it applies the change are dropped at
+	 * the hand-over (it checks the changes still queued), those handed over earlier are dropped here.
+	 */
+	queued = baseline_sync_deliver(s, &c, false) == SYNC_OK;
+	if (c.op == SYNC_FORGET_EDGE || c.op == SYNC_FORGET_ALL || c.op == SYNC_RELEARN)
 		baseline_sync_purge(s, &c);
-	if (baseline_sync_deliver(s, &c, false) == SYNC_OK)
+	if (queued)
 		return true;
 	if (s->changes_overflowed++ == 0)
 		pt_log(PT_LOG_WARN, "baseline: changes from redis arrive faster than the control thread applies them; "
