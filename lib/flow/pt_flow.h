@@ -58,7 +58,7 @@ enum pt_conn_state {
 #define PT_FLOW_TCP_DATA    0x08  /* payload bytes */
 #define PT_FLOW_TCP_FIN     0x10
 #define PT_FLOW_TCP_RST     0x20
-/* Not TCP: tcp_seen[0] of any flow, set once an interim record of it went out (a spare bit: struct pt_flow
+/* Not a TCP observation: in tcp_seen[0] of any flow, set once an interim record of it went out (a spare bit: pt_flow
  * keeps its size). Consumers of records tell a flow's first record by its absence. */
 #define PT_FLOW_UPDATE_SENT 0x80
 
