@@ -27,17 +27,17 @@ static void worker_alert_commit(void *ctx)
 int pt_worker_detect_init(struct pt_worker *w, const struct pt_config *cfg, char *err, size_t err_len)
 {
 	w->detectors = pt_detectors_create(cfg);
-	w->alerts = pt_spsc_ring_create(PT_ALERT_RING_SIZE, sizeof(struct pt_alert));
-	if (w->detectors == NULL || w->alerts == NULL) {
-		snprintf(err, err_len, "worker %u: out of memory for detectors and their alert ring", w->index);
+	if (w->detectors == NULL) {
+		snprintf(err, err_len, "worker %u: out of memory for detectors", w->index);
 		return -ENOMEM;
 	}
-	if (pt_detectors_active(w->detectors)) {
-		w->detect_started = pt_zalloc_aligned(cfg->flow.max_flows);
-		if (w->detect_started == NULL) {
-			snprintf(err, err_len, "worker %u: out of memory for detector state", w->index);
-			return -ENOMEM;
-		}
+	if (!pt_detectors_active(w->detectors))
+		return 0;                                  /* no ring, no per-flow state: nothing to raise */
+	w->alerts = pt_spsc_ring_create(PT_ALERT_RING_SIZE, sizeof(struct pt_alert));
+	w->detect_started = pt_zalloc_aligned(cfg->flow.max_flows);
+	if (w->alerts == NULL || w->detect_started == NULL) {
+		snprintf(err, err_len, "worker %u: out of memory for detector state and its alert ring", w->index);
+		return -ENOMEM;
 	}
 	return 0;
 }

@@ -40,10 +40,8 @@ struct pt_alert_throttle {
 
 static uint64_t throttle_hash(const char *s)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;      /* FNV-1a */
+	uint64_t h = pt_fnv1a_str(s);
 
-	while (*s)
-		h = (h ^ (uint8_t)*s++) * 0x100000001b3ULL;
 	return h ^ (h >> 29);
 }
 

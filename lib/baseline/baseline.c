@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "baseline_priv.h"
+#include "pt_util.h"
 
 /*
  * Bad input is refused, never trusted: a NULL, empty or over-long key (PT_BASELINE_KEY_LEN bytes or more) or a
@@ -16,26 +17,15 @@
 
 #define WORKLOAD_BUCKETS_MAX 65536
 #define EDGE_BUCKETS_MIN 16
-#define FNV_OFFSET 14695981039346656037ULL
-#define FNV_PRIME 1099511628211ULL
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const uint8_t *p = data;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * FNV_PRIME;
-	return h;
-}
 
 /* Over the fields that make the text form, so that two edges hash alike exactly when their texts are equal. */
 static uint64_t edge_hash(const struct pt_baseline_edge *e)
 {
 	uint8_t fixed[5] = { e->direction, e->peer_kind, e->transport, (uint8_t)(e->port >> 8), (uint8_t)e->port };
-	uint64_t h = fnv1a(FNV_OFFSET, fixed, sizeof(fixed));
+	uint64_t h = pt_fnv1a(PT_FNV1A_INIT, fixed, sizeof(fixed));
 
-	h = fnv1a(h, e->app, strlen(e->app) + 1);
-	return fnv1a(h, e->peer, strlen(e->peer));
+	h = pt_fnv1a(h, e->app, strlen(e->app) + 1);
+	return pt_fnv1a(h, e->peer, strlen(e->peer));
 }
 
 static bool edge_equal(const struct pt_baseline_edge *a, const struct pt_baseline_edge *b)
@@ -156,7 +146,7 @@ struct baseline_workload *baseline_workload_find(const struct pt_baseline *b, co
 
 	if (b == NULL || !key_ok(key))
 		return NULL;
-	h = fnv1a(FNV_OFFSET, key, strlen(key));
+	h = pt_fnv1a_str(key);
 	for (struct baseline_workload *w = b->buckets[baseline_slot(h, b->n_buckets)]; w != NULL; w = w->next)
 		if (w->hash == h && strcmp(w->key, key) == 0)
 			return w;
@@ -176,7 +166,7 @@ static struct baseline_workload *workload_get(struct pt_baseline *b, const char 
 		return NULL;
 	}
 	memcpy(w->key, key, strlen(key) + 1);
-	w->hash = fnv1a(FNV_OFFSET, key, strlen(key));
+	w->hash = pt_fnv1a_str(key);
 	w->first_seen_ns = first;
 	w->learning_until_ns = until;
 	slot = baseline_slot(w->hash, b->n_buckets);

@@ -62,7 +62,4 @@ void pt_detect_novelty(struct pt_detect_engine *e, const struct pt_flow_record *
 		       const struct detect_side *resp, const struct pt_baseline_edge *edge,
 		       const struct pt_baseline_workload_info *info, const struct pt_detect_sink *sink);
 
-/** 64-bit FNV-1a of a string. */
-uint64_t pt_detect_hash(const char *s);
-
 #endif /* PT_DETECT_PRIV_H */

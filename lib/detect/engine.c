@@ -36,15 +36,6 @@ const struct pt_alert_rule pt_detect_rule_scan_suppressed = {
 	.category = PT_ALERT_SENSOR_HEALTH,
 };
 
-uint64_t pt_detect_hash(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s; s++)
-		h = (h ^ (uint8_t)*s) * 1099511628211ULL;
-	return h;
-}
-
 /* "k=v,k=v" into the exempt labels. */
 static int parse_exempt(struct pt_detect_engine *e, const char *text, char *err, size_t err_len)
 {

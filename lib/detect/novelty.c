@@ -51,7 +51,7 @@ static bool metadata_address(const char *addr)
 /* Distinct new internal peers of @p key within the fan-out window, @p peer included. */
 static uint32_t fanout_count(struct pt_detect_engine *e, const char *key, const char *peer, uint64_t ts_ns)
 {
-	uint64_t h = pt_detect_hash(key), p = pt_detect_hash(peer);
+	uint64_t h = pt_fnv1a_str(key), p = pt_fnv1a_str(peer);
 	struct detect_fanout *f = &e->fanout[h % DETECT_FANOUT_SLOTS];
 
 	if (f->key_hash != h || ts_ns >= f->start_ns + e->cfg->detect.lateral.fanout_window_ns) {

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define PT_LIKELY(x) __builtin_expect(!!(x), 1)
 #define PT_UNLIKELY(x) __builtin_expect(!!(x), 0)
@@ -172,6 +173,26 @@ int pt_rcu_publish(struct pt_rcu *rcu, void *value);
 
 /** Publisher side: free retired values whose grace period has ended. @return how many still wait. */
 unsigned pt_rcu_reclaim(struct pt_rcu *rcu);
+
+/* ---- hashing text keys ----------------------------------------------------- */
+
+#define PT_FNV1A_INIT 14695981039346656037ULL
+
+/** 64-bit FNV-1a of @p len bytes, continuing from @p h (PT_FNV1A_INIT to start): for tables keyed by text. */
+static inline uint64_t pt_fnv1a(uint64_t h, const void *data, size_t len)
+{
+	const uint8_t *p = (const uint8_t *)data;
+
+	for (size_t i = 0; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/** pt_fnv1a() of a NUL-terminated string. */
+static inline uint64_t pt_fnv1a_str(const char *s)
+{
+	return pt_fnv1a(PT_FNV1A_INIT, s, strlen(s));
+}
 
 /* ---- reading JSON -------------------------------------------------------- */
 
