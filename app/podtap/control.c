@@ -81,7 +81,7 @@ static int control_detect_init(struct pt_control *ctl, char *err, size_t err_len
 	return 0;
 }
 
-/* Tell the engine of new capture loss (scan verdicts are held back), and keep the baselines' Redis copy going. */
+/* Tell the engine of new capture loss: scan verdicts are held back. */
 static void control_detect_tick(struct pt_control *ctl, const struct pt_output_counters *c)
 {
 	uint64_t lost = c->capture.imissed + c->capture.rx_nombuf + c->capture.sw_dropped + c->records_dropped;
@@ -91,8 +91,6 @@ static void control_detect_tick(struct pt_control *ctl, const struct pt_output_c
 	if (lost > ctl->capture_lost_last)
 		pt_detect_engine_capture_loss(ctl->detect, control_packet_clock(ctl));
 	ctl->capture_lost_last = lost;
-	if (ctl->baseline_sync != NULL)
-		pt_baseline_sync_step(ctl->baseline_sync, pt_detect_engine_baseline(ctl->detect));
 }
 
 int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const struct pt_options *opt,
@@ -188,12 +186,15 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 		/* The record is ours until released: its identity references are dropped once it is written. */
 		for (uint32_t k = 0; k < CONTROL_DRAIN_BATCH && (rec = (struct pt_flow_record *)pt_spsc_ring_peek(ring)) != NULL;
 		     k++) {
-			const char *domain = pt_dnscache_lookup(ctl->dns, rec->flow.key.ip_version,
-								pt_flow_resp_addr(&rec->flow), rec->flow.first_ns);
+			bool formatted = ctl->flows_out != NULL || ctl->cfg->redis.flows_stream;
+			const char *domain = NULL;
 
+			if (ctl->detect != NULL || formatted)
+				domain = pt_dnscache_lookup(ctl->dns, rec->flow.key.ip_version, pt_flow_resp_addr(&rec->flow),
+							    rec->flow.first_ns);
 			if (ctl->detect != NULL)
 				pt_detect_engine_record(ctl->detect, rec, domain, &sink);
-			if (ctl->flows_out != NULL || ctl->cfg->redis.flows_stream) {
+			if (formatted) {
 				struct pt_json j;
 				int len;
 
@@ -403,6 +404,11 @@ void pt_control_tick(struct pt_control *ctl)
 
 	control_check_geo(ctl, now);
 	pt_geo_reclaim(ctl->shared->geo);
+	/* Other writers' changes applied every 100 ms, and edges handed to Redis every baseline.sync_interval. */
+	if (ctl->baseline_sync != NULL && now >= ctl->next_baseline_step_mono_ns) {
+		ctl->next_baseline_step_mono_ns = now + PT_NS_PER_SEC / 10;
+		pt_baseline_sync_step(ctl->baseline_sync, pt_detect_engine_baseline(ctl->detect));
+	}
 
 	if (ctl->alerts != NULL && now >= ctl->next_health_mono_ns) {
 		struct pt_output_counters c;

@@ -196,6 +196,7 @@ struct pt_control {
 	struct pt_alerts *alerts;              /* the alert pipeline */
 	struct pt_detect_engine *detect;       /* baselines and detections over the records; NULL when all off */
 	struct pt_baseline_sync *baseline_sync;   /* baselines kept in Redis; NULL without Redis */
+	uint64_t next_baseline_step_mono_ns;
 	bool baseline_sync_stopped;            /* baseline_sync_final holds its last counters */
 	struct pt_baseline_sync_stats baseline_sync_final;
 	uint64_t detect_alerts_raised;         /* by the engine, before flood control */
