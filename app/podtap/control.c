@@ -6,11 +6,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
+
 #include "podtap.h"
 
 #define CONTROL_DRAIN_BATCH 4096   /* records per worker per call, so one busy worker cannot starve the rest */
 
 static uint64_t control_packet_clock(const struct pt_control *ctl);
+static uint64_t control_tsc_hz(const struct pt_control *ctl);
 
 static int control_open_sink(const char *path, const char *what, struct pt_output_file **out, char *err, size_t err_len)
 {
@@ -136,6 +139,7 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 		goto free_alerts;
 	control_describe_geo(ctl);
 	ctl->started_mono_ns = pt_time_mono_ns();
+	ctl->started_tsc = rte_rdtsc();
 	ctl->next_geo_check_mono_ns = ctl->started_mono_ns + cfg->geo.reload_interval_ns;
 	ctl->next_stats_mono_ns = cfg->stats.interval_ns ? ctl->started_mono_ns + cfg->stats.interval_ns : UINT64_MAX;
 	return 0;
@@ -263,6 +267,8 @@ static void control_detect_counters(const struct pt_control *ctl, struct pt_outp
 void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c)
 {
 	memset(c, 0, sizeof(*c));
+	c->n_workers = ctl->n_workers < PT_OUTPUT_MAX_WORKERS ? ctl->n_workers : PT_OUTPUT_MAX_WORKERS;
+	c->tsc_hz = control_tsc_hz(ctl);
 	c->records_labels_omitted = ctl->records_labels_omitted;
 	c->records_too_long = ctl->records_too_long;
 	for (uint32_t i = 0; i < ctl->n_workers; i++) {
@@ -281,6 +287,11 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		c->identity.found += w->identity_found;
 		c->alerts.raised += w->alerts_raised;
 		c->alerts.ring_dropped += w->alerts_dropped;
+		if (i < PT_OUTPUT_MAX_WORKERS)
+			c->workers[i] = (struct pt_output_worker_counters){
+				.packets = w->packets, .polls_busy = w->polls_busy, .polls_idle = w->polls_idle,
+				.cycles_busy = w->cycles_busy, .cycles_rx = w->cycles_rx,
+			};
 		if (w->geo_cache != NULL) {
 			struct pt_geo_cache_stats gs;
 
@@ -299,6 +310,8 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		}
 		c->flows.created += fs.created;
 		c->flows.active += fs.active;
+		if (i < PT_OUTPUT_MAX_WORKERS)
+			c->workers[i].flows_created = fs.created;
 		for (int e = 0; e < PT_FLOW_EVENT_MAX; e++)
 			c->flows.ended[e] += fs.ended[e];
 	}
@@ -323,6 +336,14 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		pt_capture_stats(ctl->capture, &c->capture);
 	if (ctl->dns != NULL)
 		pt_dnscache_stats(ctl->dns, &c->dns);
+}
+
+/* The TSC frequency, measured against the monotonic clock since start (no EAL needed, as in -r mode). */
+static uint64_t control_tsc_hz(const struct pt_control *ctl)
+{
+	uint64_t ns = pt_time_mono_ns() - ctl->started_mono_ns, cycles = rte_rdtsc() - ctl->started_tsc;
+
+	return ns >= PT_NS_PER_SEC / 10 ? (uint64_t)((double)cycles * 1e9 / (double)ns) : 0;
 }
 
 /* The newest packet time any worker has seen (workers write it, the control side only reads: a read may be stale). */
@@ -368,17 +389,17 @@ static void control_publish_counters(struct pt_control *ctl)
 	control_warn_losses(ctl, &c);
 	if (ctl->stats_out == NULL && ctl->redis == NULL)
 		return;
-	pt_json_init(&j, ctl->line, sizeof(ctl->line));
+	pt_json_init(&j, ctl->stats_line, sizeof(ctl->stats_line));
 	pt_output_format_counters(&j, &c, now, ctl->observer_name);
 	len = pt_json_finish(&j);
 	if (len <= 0)
 		return;
 	if (ctl->stats_out != NULL) {
-		pt_output_file_write(ctl->stats_out, ctl->line, (size_t)len);
+		pt_output_file_write(ctl->stats_out, ctl->stats_line, (size_t)len);
 		pt_output_file_flush(ctl->stats_out);
 	}
 	if (ctl->redis != NULL)
-		ctl->redis_published = pt_output_redis_publish_status(ctl->redis, ctl->line, now) == 0;
+		ctl->redis_published = pt_output_redis_publish_status(ctl->redis, ctl->stats_line, now) == 0;
 }
 
 /* A GeoIP database replaced on disk is opened and published to the workers; the old one goes once they moved on. */
@@ -424,6 +445,17 @@ void pt_control_tick(struct pt_control *ctl)
 	control_publish_counters(ctl);
 	if (ctl->flows_out != NULL)
 		pt_output_file_flush(ctl->flows_out);
+}
+
+bool pt_control_count_reached(const struct pt_control *ctl)
+{
+	uint64_t packets = 0;
+
+	if (ctl->opt->max_packets == 0)
+		return false;
+	for (uint32_t i = 0; i < ctl->n_workers; i++)
+		packets += ctl->workers[i].packets;
+	return packets >= ctl->opt->max_packets;
 }
 
 bool pt_control_idle_expired(const struct pt_control *ctl)

@@ -24,7 +24,8 @@ static void print_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: podtap [-c FILE] [-r PCAP | -i IFACE] [--flows PATH] [--alerts PATH] [--stats PATH]\n"
-		"              [--redis URL | --no-redis] [--set KEY=VALUE]... [--exit-idle SEC] [-- EAL args]\n"
+		"              [--redis URL | --no-redis] [--set KEY=VALUE]... [--exit-idle SEC] [--count N]\n"
+		"              [-- EAL args]\n"
 		"\n"
 		"Passive network sensor: turns mirrored traffic into flow records (ECS JSON lines).\n"
 		"\n"
@@ -46,6 +47,14 @@ static void print_usage(FILE *out)
 		"      --no-redis       run without Redis (redis.enabled=false)\n"
 		"      --exit-idle SEC  stop after SEC (a duration: 2, 500ms, 1m) without packets; replays then use\n"
 		"                       packet time only, so they give the same records as -r\n"
+		"      --count N        stop once N packets were received (a looped replay, a benchmark), then\n"
+		"                       flush every flow as at the end of a capture\n"
+		"      --replay PCAP    DPDK lcores without ports: preload PCAP into memory and replay it to the\n"
+		"                       workers, split by the symmetric address hash as RSS would (benchmarks)\n"
+		"      --loop N         replay N passes (each shifted in time by the capture's span); default: until\n"
+		"                       stopped (--count, a signal)\n"
+		"      --replay-rate PPS  offer PPS packets/s; a worker more than capture.rx_descriptors packets\n"
+		"                       behind loses the excess, counted as capture.imissed (default: as fast as it goes)\n"
 		"  -h, --help           this text\n"
 		"  -V, --version        the version\n"
 		"\n"
@@ -73,8 +82,18 @@ static int apply_setting(struct pt_config *cfg, const char *key, const char *val
 }
 
 enum long_only_option {
-	OPT_FLOWS = 256, OPT_ALERTS, OPT_STATS, OPT_REDIS, OPT_NO_REDIS, OPT_SET, OPT_EXIT_IDLE,
+	OPT_FLOWS = 256, OPT_ALERTS, OPT_STATS, OPT_REDIS, OPT_NO_REDIS, OPT_SET, OPT_EXIT_IDLE, OPT_COUNT, OPT_REPLAY, OPT_LOOP, OPT_REPLAY_RATE,
 };
+
+/* A positive integer option value (a count, a rate). @return 0, or -EINVAL. */
+static int parse_positive(const char *text, uint64_t *value)
+{
+	char *end;
+
+	errno = 0;
+	*value = strtoull(text, &end, 10);
+	return errno != 0 || end == text || *end != '\0' || text[0] == '-' || *value == 0 ? -EINVAL : 0;
+}
 
 /* Parse the command line into @p cfg and @p opt. @return 0, or the exit status to leave with (-1 = success). */
 static int parse_command_line(int argc, char **argv, struct pt_config *cfg, struct pt_options *opt)
@@ -85,6 +104,8 @@ static int parse_command_line(int argc, char **argv, struct pt_config *cfg, stru
 		{ "alerts", required_argument, NULL, OPT_ALERTS }, { "stats", required_argument, NULL, OPT_STATS },
 		{ "redis", required_argument, NULL, OPT_REDIS }, { "no-redis", no_argument, NULL, OPT_NO_REDIS },
 		{ "set", required_argument, NULL, OPT_SET }, { "exit-idle", required_argument, NULL, OPT_EXIT_IDLE },
+		{ "count", required_argument, NULL, OPT_COUNT }, { "replay", required_argument, NULL, OPT_REPLAY },
+		{ "loop", required_argument, NULL, OPT_LOOP }, { "replay-rate", required_argument, NULL, OPT_REPLAY_RATE },
 		{ "help", no_argument, NULL, 'h' },          { "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -114,14 +135,30 @@ static int parse_command_line(int argc, char **argv, struct pt_config *cfg, stru
 				return usage_error("--exit-idle: expected a positive duration such as 2, 500ms or 1m, got '%s'",
 						   optarg);
 			break;
+		case OPT_COUNT:
+			if (parse_positive(optarg, &opt->max_packets) != 0)
+				return usage_error("--count: expected a positive number of packets, got '%s'", optarg);
+			break;
+		case OPT_REPLAY: opt->replay_file = optarg; break;
+		case OPT_LOOP:
+			if (parse_positive(optarg, &opt->replay_loops) != 0)
+				return usage_error("--loop: expected a positive number of passes, got '%s'", optarg);
+			break;
+		case OPT_REPLAY_RATE:
+			if (parse_positive(optarg, &opt->replay_rate_pps) != 0)
+				return usage_error("--replay-rate: expected a positive rate in packets per second, got '%s'",
+						   optarg);
+			break;
 		case 'h': print_usage(stdout); return -1;
 		case 'V': printf("podtap %s\n", PT_VERSION); return -1;
 		case ':': return usage_error("option %s needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 	}
-	if (opt->pcap_file != NULL && opt->iface != NULL)
-		return usage_error("-r and -i are exclusive%s", "");
+	if ((opt->pcap_file != NULL) + (opt->iface != NULL) + (opt->replay_file != NULL) > 1)
+		return usage_error("-r, -i and --replay are exclusive%s", "");
+	if (opt->replay_file == NULL && (opt->replay_loops != 0 || opt->replay_rate_pps != 0))
+		return usage_error("--loop and --replay-rate need --replay FILE%s", "");
 	if (no_redis && redis_url != NULL)
 		return usage_error("--redis and --no-redis are exclusive%s", "");
 	if (opt->config_path != NULL && (rc = pt_config_load_file(cfg, opt->config_path, err, sizeof(err))) != 0) {

@@ -59,6 +59,10 @@ struct pt_options {
 	const char *iface;           /* -i */
 	const char *stats_path;      /* --stats */
 	uint64_t exit_idle_ns;       /* --exit-idle; 0 = run until signalled or the file ends */
+	uint64_t max_packets;        /* --count; 0 = no limit */
+	const char *replay_file;     /* --replay: DPDK lcores read this capture preloaded in memory */
+	uint64_t replay_loops;       /* --loop; 0 = until stopped */
+	uint64_t replay_rate_pps;    /* --replay-rate; 0 = as fast as the workers go */
 	int eal_argc;                /* arguments after "--", with argv[0] prepended */
 	char **eal_argv;
 };
@@ -106,6 +110,10 @@ struct pt_worker {
 	uint64_t identity_found;               /* of which had an identity on at least one side */
 	uint64_t alerts_raised;                /* handed to the control side */
 	uint64_t alerts_dropped;               /* lost because the alert ring was full */
+	uint64_t polls_busy;                   /* polls that received packets */
+	uint64_t polls_idle;                   /* polls that received none */
+	uint64_t cycles_busy;                  /* TSC cycles of busy polls: receive, decode, flows, DPI, timers */
+	uint64_t cycles_rx;                    /* of which in the capture source's receive call */
 
 	/* Written by the control side. */
 	_Atomic bool stop;
@@ -188,6 +196,7 @@ struct pt_control {
 	uint64_t next_geo_check_mono_ns;
 	bool redis_published;                  /* the last status write succeeded */
 	uint64_t started_mono_ns;
+	uint64_t started_tsc;                  /* rte_rdtsc() at started_mono_ns, to measure the TSC frequency */
 	uint64_t next_stats_mono_ns;
 	uint64_t records_written;        /* drained from the rings (records_too_long of them not written) */
 	uint64_t records_labels_omitted;
@@ -204,6 +213,7 @@ struct pt_control {
 	struct pt_alert detect_alert;          /* the engine's alert being filled */
 	uint64_t next_health_mono_ns;
 	char line[16384];
+	char stats_line[32768];                /* the counters: room for PT_OUTPUT_MAX_WORKERS workers */
 };
 
 /** control.c */
@@ -216,6 +226,8 @@ uint32_t pt_control_drain(struct pt_control *ctl);
 void pt_control_tick(struct pt_control *ctl);
 /** True once --exit-idle has passed without packets on any worker. */
 bool pt_control_idle_expired(const struct pt_control *ctl);
+/** True once the workers together received --count packets (never without --count). */
+bool pt_control_count_reached(const struct pt_control *ctl);
 /** Final counters, flush and close the sinks. @return 0, or -EIO if a sink failed. */
 int pt_control_fini(struct pt_control *ctl);
 void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_counters *c);

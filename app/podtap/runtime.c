@@ -50,7 +50,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 	}
 	pt_log(PT_LOG_INFO, "reading %s", pt_capture_describe(cap));
 	pt_worker_readers_online(&worker);        /* this thread is worker 0 between its control turns */
-	while (!*stop_signal && !worker.source_ended) {
+	while (!*stop_signal && !worker.source_ended && !pt_control_count_reached(&ctl)) {
 		uint32_t got = pt_worker_poll(&worker);
 
 		pt_control_drain(&ctl);
@@ -90,6 +90,15 @@ static uint32_t runtime_worker_lcores(const struct pt_config *cfg, char *err, si
 		return 0;
 	}
 	return cfg->capture.workers;
+}
+
+/* An offline source (a replay's last pass) has ended on every worker. */
+static bool runtime_sources_ended(const struct pt_worker *workers, uint32_t n_workers)
+{
+	for (uint32_t w = 0; w < n_workers; w++)
+		if (!atomic_load_explicit(&workers[w].rx_stopped, memory_order_acquire))
+			return false;
+	return true;
 }
 
 /* Stop the workers and drain every record they flush. */
@@ -136,9 +145,19 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 	}
 	dcfg = (struct pt_capture_dpdk_config){
 		.workers = n_workers, .rx_descriptors = cfg->capture.rx_descriptors, .mbufs = cfg->capture.mbufs,
-		.mbuf_cache = cfg->capture.mbuf_cache, .rss = cfg->capture.rss, .promiscuous = cfg->capture.promiscuous,
+		.mbuf_cache = cfg->capture.mbuf_cache,
+		.mbuf_size = cfg->capture.mbuf_size, .rss = cfg->capture.rss, .promiscuous = cfg->capture.promiscuous,
 	};
-	cap = pt_capture_open_dpdk(&dcfg, err, sizeof(err));
+	if (opt->replay_file != NULL) {
+		struct pt_capture_replay_config rcfg = {
+			.path = opt->replay_file, .queues = n_workers, .loops = opt->replay_loops,
+			.rate_pps = opt->replay_rate_pps, .ring_size = cfg->capture.rx_descriptors,
+		};
+
+		cap = pt_capture_open_replay(&rcfg, err, sizeof(err));
+	} else {
+		cap = pt_capture_open_dpdk(&dcfg, err, sizeof(err));
+	}
 	if (cap == NULL) {
 		pt_log(PT_LOG_ERR, "%s", err);
 		goto cleanup_eal;
@@ -149,9 +168,9 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 		goto close_capture;
 	}
 	for (n_ready = 0; n_ready < n_workers; n_ready++) {
-		/* Replays (--exit-idle) run on packet time alone, so they give the same records as -r. */
+		/* Replays (--exit-idle, --replay) run on packet time alone, so they give the same records as -r. */
 		if (pt_worker_init(&workers[n_ready], n_ready, cfg, pt_capture_get_queue(cap, n_ready), shared,
-				   opt->exit_idle_ns == 0, err, sizeof(err)) != 0) {
+				   opt->exit_idle_ns == 0 && opt->replay_file == NULL, err, sizeof(err)) != 0) {
 			pt_log(PT_LOG_ERR, "%s", err);
 			goto free_workers;
 		}
@@ -178,7 +197,8 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 		atomic_store(&workers[never].rx_stopped, true);
 		atomic_store(&workers[never].finished, true);
 	}
-	while (w == n_workers && !*stop_signal && !pt_control_idle_expired(&ctl)) {
+	while (w == n_workers && !*stop_signal && !pt_control_idle_expired(&ctl) && !pt_control_count_reached(&ctl) &&
+	       !runtime_sources_ended(workers, n_workers)) {
 		if (pt_control_drain(&ctl) == 0)
 			runtime_sleep_us(1000);
 		pt_control_tick(&ctl);

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "podtap.h"
 
 #define WORKER_MAX_CLOCK_STEP_NS (3600 * PT_NS_PER_SEC)
@@ -350,7 +352,7 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 	return kept;
 }
 
-static uint32_t worker_poll_burst(struct pt_worker *w);
+static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc);
 
 /* The first packets of each flow go to nDPI until it is done with the flow; the rest cost one load. */
 static void worker_dpi_burst(struct pt_worker *w, const struct pt_decoded *decoded, const uint8_t *const *frames,
@@ -422,17 +424,25 @@ void pt_worker_readers_offline(struct pt_worker *w)
 	w->workloads_online = false;
 }
 
+/* A busy poll's cycles, receive through timer work, are the worker's cost; an idle poll only counts. */
 uint32_t pt_worker_poll(struct pt_worker *w)
 {
+	uint64_t start = rte_rdtsc();
 	uint32_t got;
 
 	worker_read_begin(w);
-	got = worker_poll_burst(w);
+	got = worker_poll_burst(w, start);
 	worker_read_end(w);
+	if (got > 0) {
+		w->polls_busy++;
+		w->cycles_busy += rte_rdtsc() - start;
+	} else {
+		w->polls_idle++;
+	}
 	return got;
 }
 
-static uint32_t worker_poll_burst(struct pt_worker *w)
+static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc)
 {
 	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
 	struct pt_decoded decoded[PT_CAPTURE_BURST];
@@ -443,7 +453,10 @@ static uint32_t worker_poll_burst(struct pt_worker *w)
 	int n = w->source_ended ? -ENODATA : pt_capture_rx_burst(w->queue, pkts, PT_CAPTURE_BURST);
 
 	if (n > 0) {
-		uint32_t kept = worker_decode_burst(w, pkts, (uint32_t)n, decoded, frames, wire_lens, ts_ns);
+		uint32_t kept;
+
+		w->cycles_rx += rte_rdtsc() - start_tsc;
+		kept = worker_decode_burst(w, pkts, (uint32_t)n, decoded, frames, wire_lens, ts_ns);
 
 		if (kept > 0) {
 			pt_flow_update_burst(w->flows, decoded, wire_lens, ts_ns, flows, kept);

@@ -21,7 +21,6 @@
 
 #define DPDK_MAX_PORTS 16
 #define DPDK_RSS_KEY_MAX 128         /* room for any NIC's key; 0x6d5a repeated is symmetric at every length */
-#define DPDK_SOFT_KEY_LEN 40         /* enough for rte_softrss over two IPv6 addresses */
 #define DPDK_SPREAD_RING_SIZE 4096
 #define DPDK_LINEAR_MAX 2048         /* bytes copied out of a multi-segment mbuf */
 
@@ -67,7 +66,7 @@ struct dpdk_source {
 	uint8_t ts_mode_of[RTE_MAX_ETHPORTS]; /* enum dpdk_ts_mode by port id */
 	int ts_offset;                        /* rte_mbuf timestamp dynfield, or -1 */
 	uint64_t ts_flag;
-	uint8_t rss_key_be[DPDK_SOFT_KEY_LEN]; /* converted for rte_softrss_be */
+	uint8_t rss_key_be[PT_CAPTURE_SPREAD_KEY_LEN]; /* converted for rte_softrss_be */
 	uint64_t tsc_hz;
 	uint64_t tsc_base;
 	uint64_t wall_base_ns;
@@ -80,36 +79,9 @@ static uint64_t dpdk_clock_ns(const struct dpdk_source *src)
 	return src->wall_base_ns + cycles / src->tsc_hz * PT_NS_PER_SEC + cycles % src->tsc_hz * PT_NS_PER_SEC / src->tsc_hz;
 }
 
-/* Symmetric Toeplitz over the outer IP addresses, as a NIC doing RSS on IP would. */
 static uint32_t dpdk_spread_hash(const struct dpdk_source *src, const struct rte_mbuf *m)
 {
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m), off = 12, tuple[8];
-	uint16_t type;
-
-	for (int tags = 0;; tags++) {
-		if (off + 2 > len)
-			return 0;
-		type = (uint16_t)(p[off] << 8 | p[off + 1]);
-		if ((type != 0x8100 && type != 0x88A8) || tags == 2)
-			break;
-		off += 4;
-	}
-	off += 2;
-	if (type == 0x0800 && off + 20 <= len) {
-		tuple[0] = (uint32_t)p[off + 12] << 24 | p[off + 13] << 16 | p[off + 14] << 8 | p[off + 15];
-		tuple[1] = (uint32_t)p[off + 16] << 24 | p[off + 17] << 16 | p[off + 18] << 8 | p[off + 19];
-		return rte_softrss_be(tuple, 2, src->rss_key_be);
-	}
-	if (type == 0x86DD && off + 40 <= len) {
-		for (int i = 0; i < 8; i++) {
-			const uint8_t *w = p + off + 8 + 4 * i;
-
-			tuple[i] = (uint32_t)w[0] << 24 | w[1] << 16 | w[2] << 8 | w[3];
-		}
-		return rte_softrss_be(tuple, 8, src->rss_key_be);
-	}
-	return 0;
+	return pt_capture_spread_hash(src->rss_key_be, rte_pktmbuf_mtod(m, const uint8_t *), rte_pktmbuf_data_len(m));
 }
 
 static void dpdk_fill_pkt(struct dpdk_queue *q, struct rte_mbuf *m, uint64_t clock_ns,
@@ -350,7 +322,7 @@ static int dpdk_port_setup(struct dpdk_source *src, struct dpdk_port *port, char
 	}
 	snprintf(pool_name, sizeof(pool_name), "pt_mbuf_%u", port->port_id);
 	port->pool = rte_pktmbuf_pool_create(pool_name, n_mbufs, cfg->mbuf_cache, 0,
-					     RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+					     (uint16_t)(RTE_PKTMBUF_HEADROOM + cfg->mbuf_size), socket);
 	if (port->pool == NULL) {
 		snprintf(err, err_len, "port %u: cannot create a pool of %u mbufs: %s (give the EAL more memory: -m)",
 			 port->port_id, n_mbufs, rte_strerror(rte_errno));
@@ -435,9 +407,7 @@ static int dpdk_assign_queues(struct dpdk_source *src, char *err, size_t err_len
 
 struct pt_capture *pt_capture_open_dpdk(const struct pt_capture_dpdk_config *cfg, char *err, size_t err_len)
 {
-	static const uint8_t key_pattern[2] = { 0x6d, 0x5a };
 	struct dpdk_source *src;
-	uint8_t key[DPDK_SOFT_KEY_LEN];
 	uint16_t port_id;
 	uint32_t spread = 0;
 	int ts_bit;
@@ -460,9 +430,7 @@ struct pt_capture *pt_capture_open_dpdk(const struct pt_capture_dpdk_config *cfg
 	src->tsc_hz = rte_get_tsc_hz();
 	src->tsc_base = rte_rdtsc();
 	src->wall_base_ns = pt_time_wall_ns();
-	for (int i = 0; i < DPDK_SOFT_KEY_LEN; i++)
-		key[i] = key_pattern[i % 2];
-	rte_convert_rss_key((const uint32_t *)key, (uint32_t *)src->rss_key_be, DPDK_SOFT_KEY_LEN);
+	pt_capture_spread_key(src->rss_key_be);
 	RTE_ETH_FOREACH_DEV(port_id) {
 		if (src->n_ports == DPDK_MAX_PORTS) {
 			pt_log(PT_LOG_WARN, "more than %d ports; ignoring port %u and above", DPDK_MAX_PORTS, port_id);

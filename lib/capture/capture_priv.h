@@ -14,4 +14,16 @@ struct pt_capture {
 	char description[160];
 };
 
+/** Bytes of the software spreading key: enough for rte_softrss over two IPv6 addresses. */
+#define PT_CAPTURE_SPREAD_KEY_LEN 40
+
+/** The symmetric Toeplitz key (0x6d5a repeated) that software spreading uses, converted for rte_softrss_be. */
+void pt_capture_spread_key(uint8_t key_be[PT_CAPTURE_SPREAD_KEY_LEN]);
+
+/**
+ * Symmetric Toeplitz hash of a frame's outer IP addresses (after up to two VLAN tags), as a NIC doing RSS on
+ * IP would compute it: both directions of a flow give the same value. 0 for a frame without IPv4 or IPv6.
+ */
+uint32_t pt_capture_spread_hash(const uint8_t key_be[PT_CAPTURE_SPREAD_KEY_LEN], const uint8_t *frame, uint32_t len);
+
 #endif /* PT_CAPTURE_PRIV_H */

@@ -53,6 +53,7 @@ struct pt_capture_dpdk_config {
 	uint32_t rx_descriptors;
 	uint32_t mbufs;            /* per port pool */
 	uint32_t mbuf_cache;
+	uint32_t mbuf_size;        /* packet bytes per mbuf, after the headroom */
 	bool rss;                  /* use hardware RSS when the port has enough queues */
 	bool promiscuous;
 };
@@ -80,6 +81,25 @@ struct pt_capture *pt_capture_open_pcap_file(const char *path, char *err, size_t
  */
 struct pt_capture *pt_capture_open_pcap_live(const char *iface, uint32_t snaplen, bool promiscuous,
 					     const char *bpf_filter, char *err, size_t err_len);
+
+/** Settings of an in-process replay. */
+struct pt_capture_replay_config {
+	const char *path;          /* a pcap or pcapng file */
+	uint32_t queues;           /* one per worker; packets go to a queue by the symmetric hash of their addresses */
+	uint64_t loops;            /* passes over the file; 0 = until stopped */
+	uint64_t rate_pps;         /* packets per second over all queues; 0 = as fast as the workers take them */
+	uint32_t ring_size;        /* with a rate: packets that may wait for a worker; more behind than that are lost */
+};
+
+/**
+ * Preload a capture into memory and replay it to the workers from there (a benchmark of the data path without
+ * file I/O or a PMD's per-packet work). Each pass is shifted in time by the capture's span, so a looped replay
+ * keeps time moving. At a rate, packets are due at that rate from the first poll; a worker more than ring_size
+ * packets behind loses the excess, counted as imissed, as a NIC whose ring is full would. rx_burst returns
+ * -ENODATA after the last pass. Needs the EAL (the TSC frequency) when a rate is set.
+ * @return the source, or NULL with a one-line reason in @p err (unreadable, empty, out of memory).
+ */
+struct pt_capture *pt_capture_open_replay(const struct pt_capture_replay_config *cfg, char *err, size_t err_len);
 
 /** Number of queues (one per worker). */
 uint32_t pt_capture_queue_count(const struct pt_capture *cap);

@@ -340,6 +340,28 @@ static void format_detect_counters(struct pt_json *j, const struct pt_output_det
 	pt_json_end_object(j);
 }
 
+/* Each worker's load; cycles_per_packet is busy cycles over packets (0 before the first packet). */
+static void format_workers(struct pt_json *j, const struct pt_output_counters *c)
+{
+	pt_json_u64(j, "tsc_hz", c->tsc_hz);
+	pt_json_begin_array(j, "workers");
+	for (uint32_t i = 0; i < c->n_workers && i < PT_OUTPUT_MAX_WORKERS; i++) {
+		const struct pt_output_worker_counters *w = &c->workers[i];
+
+		pt_json_begin_object(j, NULL);
+		pt_json_u64(j, "index", i);
+		pt_json_u64(j, "packets", w->packets);
+		pt_json_u64(j, "flows_created", w->flows_created);
+		pt_json_u64(j, "polls_busy", w->polls_busy);
+		pt_json_u64(j, "polls_idle", w->polls_idle);
+		pt_json_u64(j, "cycles_busy", w->cycles_busy);
+		pt_json_u64(j, "cycles_rx", w->cycles_rx);
+		pt_json_u64(j, "cycles_per_packet", w->packets ? w->cycles_busy / w->packets : 0);
+		pt_json_end_object(j);
+	}
+	pt_json_end_array(j);
+}
+
 void pt_output_format_counters(struct pt_json *j, const struct pt_output_counters *c, uint64_t now_ns,
 			       const char *observer_name)
 {
@@ -364,6 +386,7 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_end_object(j);
 	pt_json_u64(j, "fragments_unmatched", c->fragments_unmatched);
 	pt_json_u64(j, "clock_outliers", c->clock_outliers);
+	format_workers(j, c);
 	pt_json_begin_object(j, "dpi");
 	pt_json_u64(j, "flows_started", c->dpi.flows_started);
 	pt_json_u64(j, "flows_classified", c->dpi.flows_classified);

@@ -41,6 +41,19 @@ static inline void pt_flow_record_release(struct pt_flow_record *rec)
 	rec->workload[0] = rec->workload[1] = NULL;
 }
 
+/** Workers reported one by one in the counters, at most. */
+#define PT_OUTPUT_MAX_WORKERS 128
+
+/** One worker's load: how busy its lcore is and what a packet costs it, in TSC cycles. */
+struct pt_output_worker_counters {
+	uint64_t packets;
+	uint64_t flows_created;
+	uint64_t polls_busy;        /* polls that received packets */
+	uint64_t polls_idle;        /* polls that received none */
+	uint64_t cycles_busy;       /* TSC cycles of busy polls, receive to timer work */
+	uint64_t cycles_rx;         /* of which in the capture source's receive call */
+};
+
 /** The workload table and its Redis sync. */
 struct pt_output_identity_counters {
 	bool enabled;                              /* the table is followed; else nothing is reported */
@@ -113,6 +126,9 @@ struct pt_output_counters {
 	struct pt_output_identity_counters identity;
 	struct pt_output_alert_counters alerts;
 	struct pt_output_detect_counters detect;
+	uint64_t tsc_hz;                           /* TSC frequency the cycle counts are in (0 = not known yet) */
+	uint32_t n_workers;
+	struct pt_output_worker_counters workers[PT_OUTPUT_MAX_WORKERS];
 };
 
 /**

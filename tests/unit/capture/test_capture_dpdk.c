@@ -86,7 +86,7 @@ static int teardown(void **state)
 static void test_software_spread_is_symmetric_and_lossless(void **state)
 {
 	struct pt_capture_dpdk_config cfg = { .workers = 2, .rx_descriptors = 256, .mbufs = 1023, .mbuf_cache = 0,
-					      .rss = true, .promiscuous = true };
+					      .mbuf_size = 2048, .rss = true, .promiscuous = true };
 	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
 	int owner[TOTAL], seen = 0, per_worker[2] = { 0, 0 };
 	char err[256];

@@ -121,6 +121,7 @@ void test_yaml_range_errors(void **state)
 		{ "capture:\n  mbufs: 99999999999999999999999\n", 2,
 		  "capture.mbufs: expected an integer in 1023..16777215, got '99999999999999999999999'" },
 		{ "capture:\n  mbuf_cache: 513\n", 2, "capture.mbuf_cache: expected an integer in 0..512, got '513'" },
+		{ "capture:\n  mbuf_size: 127\n", 2, "capture.mbuf_size: expected an integer in 128..16384, got '127'" },
 		{ "capture:\n  snaplen: 63\n", 2, "capture.snaplen: expected an integer in 64..262144, got '63'" },
 		{ "decode:\n  geneve_port: 65536\n", 2, "decode.geneve_port: expected an integer in 0..65535, got '65536'" },
 		{ "decode:\n  fragment_table_size: 1048577\n", 2,
