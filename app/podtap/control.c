@@ -298,6 +298,7 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 			pt_geo_cache_stats(w->geo_cache, &gs);
 			c->geo.lookups += gs.lookups;
 			c->geo.hits += gs.hits;
+			c->geo.network_hits += gs.network_hits;
 			c->geo.misses += gs.misses;
 			c->geo.errors += gs.errors;
 		}

@@ -114,6 +114,8 @@ struct pt_worker {
 	uint64_t polls_idle;                   /* polls that received none */
 	uint64_t cycles_busy;                  /* TSC cycles of busy polls: receive, decode, flows, DPI, timers */
 	uint64_t cycles_rx;                    /* of which in the capture source's receive call */
+	uint64_t last_poll_tsc;                /* TSC at the start of the last poll */
+	bool last_poll_busy;                   /* its cycles are added when the next poll starts */
 
 	/* Written by the control side. */
 	_Atomic bool stop;
@@ -139,6 +141,8 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 void pt_worker_fini(struct pt_worker *w);
 /** One poll: a burst through decode and the flow table, then timer work. @return packets received. */
 uint32_t pt_worker_poll(struct pt_worker *w);
+/** Add the last poll's cycles, if it was busy (the next poll would have): before the counters are read at stop. */
+void pt_worker_account_last_poll(struct pt_worker *w);
 /** Flush flows into the ring while it has room. @return true once the table is empty. */
 bool pt_worker_flush_step(struct pt_worker *w);
 /** Register (unregister) the calling thread as worker w's RCU reader of the GeoIP databases and workload table. */

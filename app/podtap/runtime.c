@@ -53,6 +53,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 	while (!*stop_signal && !worker.source_ended && !pt_control_count_reached(&ctl)) {
 		uint32_t got = pt_worker_poll(&worker);
 
+		pt_worker_account_last_poll(&worker);      /* before the control side's turn, which is not the worker's */
 		pt_control_drain(&ctl);
 		pt_control_tick(&ctl);
 		if (got == 0 && live) {

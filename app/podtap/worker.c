@@ -424,22 +424,35 @@ void pt_worker_readers_offline(struct pt_worker *w)
 	w->workloads_online = false;
 }
 
-/* A busy poll's cycles, receive through timer work, are the worker's cost; an idle poll only counts. */
+/*
+ * A busy poll's cycles, receive through timer work, are the worker's cost; an idle poll only counts. One TSC read
+ * starts each poll and ends the one before (what lies between is the loop), one more follows a receive that got
+ * packets: a TSC read costs tens of cycles, and at a moderate rate a poll holds only a packet or two.
+ */
 uint32_t pt_worker_poll(struct pt_worker *w)
 {
 	uint64_t start = rte_rdtsc();
 	uint32_t got;
 
+	if (w->last_poll_busy)
+		w->cycles_busy += start - w->last_poll_tsc;
+	w->last_poll_tsc = start;
 	worker_read_begin(w);
 	got = worker_poll_burst(w, start);
 	worker_read_end(w);
-	if (got > 0) {
+	w->last_poll_busy = got > 0;
+	if (got > 0)
 		w->polls_busy++;
-		w->cycles_busy += rte_rdtsc() - start;
-	} else {
+	else
 		w->polls_idle++;
-	}
 	return got;
+}
+
+void pt_worker_account_last_poll(struct pt_worker *w)
+{
+	if (w->last_poll_busy)
+		w->cycles_busy += rte_rdtsc() - w->last_poll_tsc;
+	w->last_poll_busy = false;
 }
 
 static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc)
@@ -467,14 +480,14 @@ static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc)
 			pt_worker_detect_burst(w, flows, kept);
 		}
 		pt_capture_release(w->queue);
-		w->idle_base_mono_ns = pt_time_mono_ns();
+		w->idle_base_mono_ns = pt_time_mono_coarse_ns();
 		atomic_store_explicit(&w->last_packet_mono_ns, w->idle_base_mono_ns, memory_order_relaxed);
 	} else {
 		if (n == -ENODATA)
 			w->source_ended = true;
 		/* Live capture: time goes on without packets, so idle flows still expire. */
 		if (w->advance_when_idle && w->now_ns != 0) {
-			uint64_t mono = pt_time_mono_ns();
+			uint64_t mono = pt_time_mono_coarse_ns();
 
 			w->now_ns += mono - w->idle_base_mono_ns;
 			w->idle_base_mono_ns = mono;
@@ -513,6 +526,7 @@ int pt_worker_main(void *arg)
 	 */
 	for (uint32_t k = 0; k < WORKER_DRAIN_POLLS && pt_worker_poll(w) > 0; k++)
 		;
+	pt_worker_account_last_poll(w);
 	atomic_store_explicit(&w->rx_stopped, true, memory_order_release);
 	while (!pt_worker_flush_step(w))
 		sched_yield();                 /* the control side is draining the ring */

@@ -59,6 +59,8 @@ static uint64_t replay_due(struct replay_queue *q)
 	if (q->start_tsc == 0)
 		q->start_tsc = now;
 	due = (uint64_t)((double)(now - q->start_tsc) * q->pkts_per_cycle);
+	if (q->src->cfg.loops != 0 && due / q->n_pkts >= q->src->cfg.loops)
+		due = q->src->cfg.loops * q->n_pkts;    /* no more is due than the passes hold */
 	if (due > q->offered)
 		q->offered = due;
 	waiting = q->offered - q->delivered - q->dropped;
@@ -292,8 +294,8 @@ struct pt_capture *pt_capture_open_replay(const struct pt_capture_replay_config 
 	if (rc != 0)
 		goto fail;
 	snprintf(src->base.description, sizeof(src->base.description),
-		 "replay of %s preloaded (%" PRIu64 " packets), %u queue%s, %s%s", cfg->path, n, cfg->queues,
-		 cfg->queues == 1 ? "" : "s", cfg->loops ? "" : "looped until stopped",
+		 "replay of %s preloaded (%" PRIu64 " packets), %u queue%s%s%s", cfg->path, n, cfg->queues,
+		 cfg->queues == 1 ? "" : "s", cfg->loops ? "" : ", looped until stopped",
 		 cfg->rate_pps ? ", at a fixed rate" : "");
 	return &src->base;
 fail:

@@ -32,7 +32,13 @@ struct pt_scan_attempt {
 	uint16_t port;                    /* responder port; ICMP: the type */
 	bool failed;                      /* no answer, RST to SYN, or ICMP unreachable */
 	uint64_t ts_ns;                   /* the flow's first packet */
-	const char *community_id;         /* may be NULL */
+	/*
+	 * What findings list the attempt by (podtap.evidence.community_ids): @p flow, whose originator and responder
+	 * are src and dst, its community id computed only when a finding lists it; else @p community_id, kept as
+	 * given (cut at 31 bytes). With both NULL the attempt is counted but not listed.
+	 */
+	const struct pt_flow *flow;
+	const char *community_id;
 };
 
 enum pt_scan_kind { PT_SCAN_VERTICAL = 0, PT_SCAN_HORIZONTAL, PT_SCAN_SLOW, PT_SCAN_KIND_MAX };

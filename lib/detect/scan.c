@@ -44,10 +44,23 @@ struct scan_port {
 	struct scan_run run;
 };
 
-/* The community id of a counted failed attempt, and the runs it counted in (by kind; 0 for none). */
+/*
+ * A counted attempt (failed, or a first contact of the walk), the runs it counted in (by kind; 0 for none), and
+ * what a finding lists it by: the community id the caller gave, or what its flow's id is made from (the source
+ * is the originator), so that the SHA-1 is computed only for the few attempts a finding lists.
+ */
 struct scan_flow {
 	uint32_t gen[PT_SCAN_KIND_MAX];
-	char id[PT_FLOW_COMMUNITY_ID_LEN];
+	bool by_flow;                       /* tuple, else id */
+	union {
+		char id[PT_FLOW_COMMUNITY_ID_LEN];
+		struct {
+			uint8_t dst[16];            /* the responder */
+			uint16_t orig_port, resp_port;
+			uint8_t transport;
+			uint8_t orig_side;          /* the flow key's side of the originator */
+		} tuple;
+	};
 };
 
 /* The Threshold Random Walk over first contacts; contacted destinations are a FIFO of keys in dst[]. */
@@ -440,13 +453,47 @@ static bool scan_walk_step(struct pt_scan *s, struct scan_source *src, const str
 
 /* ---- findings ---- */
 
-static void scan_flow_push(struct scan_source *src, const uint32_t gen[PT_SCAN_KIND_MAX], const char *id)
+static void scan_flow_push(struct scan_source *src, const uint32_t gen[PT_SCAN_KIND_MAX],
+			   const struct pt_scan_attempt *a, const uint8_t dst[16])
 {
 	struct scan_flow *f = &src->flow[src->next_flow];
 
 	memcpy(f->gen, gen, sizeof(f->gen));
-	snprintf(f->id, sizeof(f->id), "%s", id);
+	f->by_flow = a->flow != NULL;
+	if (f->by_flow) {
+		const struct pt_flow *fl = a->flow;
+
+		memcpy(f->tuple.dst, dst, 16);
+		f->tuple.orig_port = pt_flow_orig_port(fl);
+		f->tuple.resp_port = pt_flow_resp_port(fl);
+		f->tuple.transport = fl->key.proto;
+		f->tuple.orig_side = fl->orig_side;
+	} else {
+		size_t len = strnlen(a->community_id, sizeof(f->id) - 1);
+
+		memcpy(f->id, a->community_id, len);
+		f->id[len] = '\0';
+	}
 	src->next_flow = (uint8_t)((src->next_flow + 1) % SCAN_FLOWS);
+}
+
+/* The community id an entry of the source's ring lists: the flow's, made again from its key. */
+static void scan_flow_id(const struct scan_source *src, const struct scan_flow *e, char out[PT_FLOW_COMMUNITY_ID_LEN])
+{
+	struct pt_flow fl = { .orig_side = e->tuple.orig_side };
+	unsigned int o = e->tuple.orig_side;
+
+	if (!e->by_flow) {
+		memcpy(out, e->id, PT_FLOW_COMMUNITY_ID_LEN);
+		return;
+	}
+	fl.key.ip_version = src->ip_version;
+	fl.key.proto = e->tuple.transport;
+	memcpy(fl.key.addr[o], src->addr, 16);
+	memcpy(fl.key.addr[!o], e->tuple.dst, 16);
+	fl.key.port[o] = e->tuple.orig_port;
+	fl.key.port[!o] = e->tuple.resp_port;
+	pt_flow_community_id(&fl, 0, out);
 }
 
 /* The community ids of the run's last PT_SCAN_FLOWS_MAX counted attempts still held, oldest first. */
@@ -466,7 +513,7 @@ static void scan_finding_flows(const struct scan_source *src, enum pt_scan_kind 
 		if (skip > 0)
 			skip--;
 		else
-			memcpy(f->flows[f->n_flows++], e->id, PT_FLOW_COMMUNITY_ID_LEN);
+			scan_flow_id(src, e, f->flows[f->n_flows++]);
 	}
 }
 
@@ -565,8 +612,9 @@ uint32_t pt_scan_observe(struct pt_scan *s, const struct pt_scan_attempt *a, str
 	gen[PT_SCAN_VERTICAL] = v != NULL ? v->run.gen : 0;
 	gen[PT_SCAN_HORIZONTAL] = p != NULL ? p->run.gen : 0;
 	gen[PT_SCAN_SLOW] = contact && a->failed ? w->gen : 0;
-	if (a->community_id != NULL && (gen[PT_SCAN_VERTICAL] | gen[PT_SCAN_HORIZONTAL] | gen[PT_SCAN_SLOW]) != 0)
-		scan_flow_push(src, gen, a->community_id);
+	if ((a->flow != NULL || a->community_id != NULL) && (gen[PT_SCAN_VERTICAL] | gen[PT_SCAN_HORIZONTAL] |
+							       gen[PT_SCAN_SLOW]) != 0)
+		scan_flow_push(src, gen, a, dst);
 	if (v != NULL && v->run.n >= s->cfg.vertical_ports) {
 		scan_report(s, src, PT_SCAN_VERTICAL, &v->run, s->cfg.vertical_ports, &out[n]);
 		memcpy(out[n].victim, v->addr, 16);

@@ -1,10 +1,17 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* flow_key.c - Symmetric flow keys (ICMP types mapped to ports as in Community ID v1) and their seeded hash. */
+#include <stddef.h>
 #include <string.h>
 
 #include "flow_priv.h"
 
 _Static_assert(sizeof(struct pt_flow_key) == 40, "pt_flow_key is hashed as five 64-bit words");
+_Static_assert(offsetof(struct pt_flow_key, port) == 32 && offsetof(struct pt_flow_key, proto) == 36 &&
+	       offsetof(struct pt_flow_key, ip_version) == 37 && offsetof(struct pt_flow_key, pad) == 38,
+	       "the last word of a key is port[0], port[1], proto, ip_version and two zero bytes");
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "pt_flow_key_from_packet stores the key's last word in little-endian order"
+#endif
 
 int pt_flow_icmp_counterpart(uint8_t ip_version, uint8_t type)
 {
@@ -48,6 +55,8 @@ void pt_flow_key_from_packet(const struct pt_decoded *pkt, struct pt_flow_key *k
 	uint16_t sport = pkt->src_port;
 	uint16_t dport = pkt->dst_port;
 	bool one_way = false;
+	uint64_t tail;
+	uint16_t swap;
 	int cmp;
 
 	if (pkt->l4_proto == PT_FLOW_PROTO_ICMP || pkt->l4_proto == PT_FLOW_PROTO_ICMPV6) {
@@ -66,22 +75,24 @@ void pt_flow_key_from_packet(const struct pt_decoded *pkt, struct pt_flow_key *k
 	if (cmp == 0)
 		cmp = (int)sport - (int)dport;
 
-	memset(key, 0, sizeof(*key));
+	/*
+	 * Every byte is stored once, and the ports, protocol and version as one 64-bit word: the hash reads the key
+	 * back as five 64-bit words right away, and a load that spans several narrower stores cannot be forwarded.
+	 */
 	if (cmp <= 0) {
 		memcpy(key->addr[0], pkt->src_addr, sizeof(key->addr[0]));
 		memcpy(key->addr[1], pkt->dst_addr, sizeof(key->addr[1]));
-		key->port[0] = sport;
-		key->port[1] = dport;
 		*reversed = false;
 	} else {
 		memcpy(key->addr[0], pkt->dst_addr, sizeof(key->addr[0]));
 		memcpy(key->addr[1], pkt->src_addr, sizeof(key->addr[1]));
-		key->port[0] = dport;
-		key->port[1] = sport;
+		swap = sport;
+		sport = dport;
+		dport = swap;
 		*reversed = true;
 	}
-	key->proto = pkt->l4_proto;
-	key->ip_version = pkt->ip_version;
+	tail = (uint64_t)sport | (uint64_t)dport << 16 | (uint64_t)pkt->l4_proto << 32 | (uint64_t)pkt->ip_version << 40;
+	memcpy(key->port, &tail, sizeof(tail));
 }
 
 /* 64x64 -> 128 bit multiply folded to 64 bits: the mixing step of wyhash-like hashes. */

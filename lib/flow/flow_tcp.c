@@ -41,12 +41,25 @@ enum pt_flow_timeout_class pt_flow_proto_class(uint8_t proto)
 	}
 }
 
-/* Append @p c the first time it happens, while there is room (Zeek's CheckHistory). */
+/* True if any byte of @p word is @p c (the classic SWAR zero-byte test on word ^ c...c). */
+static inline bool word_has_byte(uint64_t word, uint8_t c)
+{
+	const uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+	uint64_t x = word ^ (ones * c);
+
+	return ((x - ones) & ~x & highs) != 0;
+}
+
+/* Append @p c the first time it happens, while there is room (Zeek's CheckHistory). Called for every TCP packet:
+ * the common case, a letter already there, is two word tests. */
 static void history_add(struct pt_flow *f, char c)
 {
+	uint64_t w[2];
 	size_t len;
 
-	if (memchr(f->history, c, sizeof(f->history)) != NULL)
+	_Static_assert(sizeof(f->history) == sizeof(w), "history is tested as two 64-bit words");
+	memcpy(w, f->history, sizeof(w));
+	if (word_has_byte(w[0], (uint8_t)c) || word_has_byte(w[1], (uint8_t)c))
 		return;
 	len = strnlen(f->history, sizeof(f->history));
 	if (len < sizeof(f->history) - 1) {

@@ -508,8 +508,34 @@ static int geo_fill_asn(MMDB_entry_s *entry, enum geo_layout layout, struct pt_g
 	return err;
 }
 
+/*
+ * The netmask libmaxminddb reports is in bits of the tree: an IPv4 address in an IPv6 database sits under
+ * ::/96, so 96 of them are the IPv4 subtree's place. Keep the most specific network of the databases asked.
+ */
+static void geo_note_prefix(const MMDB_s *mmdb, uint8_t ip_version, uint16_t netmask, uint8_t *prefix_bits)
+{
+	int bits = netmask;
+
+	if (ip_version == 4 && mmdb->metadata.ip_version == 6)
+		bits -= 96;
+	if (bits < 0)
+		bits = 0;
+	if (bits > (ip_version == 4 ? 32 : 128))
+		bits = ip_version == 4 ? 32 : 128;
+	if (bits > *prefix_bits)
+		*prefix_bits = (uint8_t)bits;
+}
+
 int pt_geo_db_lookup(const struct pt_geo_db *db, uint8_t ip_version, const uint8_t addr[16],
 		     struct pt_geo_result *res)
+{
+	uint8_t bits;
+
+	return pt_geo_db_lookup_prefix(db, ip_version, addr, res, &bits);
+}
+
+int pt_geo_db_lookup_prefix(const struct pt_geo_db *db, uint8_t ip_version, const uint8_t addr[16],
+			    struct pt_geo_result *res, uint8_t *prefix_bits)
 {
 	static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 	union {
@@ -518,6 +544,10 @@ int pt_geo_db_lookup(const struct pt_geo_db *db, uint8_t ip_version, const uint8
 		struct sockaddr_in6 in6;
 	} sa;
 	bool error = false;
+
+	if (prefix_bits == NULL)
+		return -EINVAL;
+	*prefix_bits = 128;
 
 	if (res == NULL)
 		return -EINVAL;
@@ -533,6 +563,7 @@ int pt_geo_db_lookup(const struct pt_geo_db *db, uint8_t ip_version, const uint8
 		addr += 12;
 		ip_version = 4;
 	}
+	*prefix_bits = 0;
 	if (ip_version == 4) {
 		sa.in.sin_family = AF_INET;
 		memcpy(&sa.in.sin_addr, addr, 4);
@@ -554,6 +585,7 @@ int pt_geo_db_lookup(const struct pt_geo_db *db, uint8_t ip_version, const uint8
 				error = true;
 			continue;
 		}
+		geo_note_prefix(&src->mmdb, ip_version, found.netmask, prefix_bits);
 		if (!found.found_entry)
 			continue;
 		rc = k == PT_GEO_COUNTRY ? geo_fill_country(&found.entry, src->layout, res) :
@@ -561,6 +593,8 @@ int pt_geo_db_lookup(const struct pt_geo_db *db, uint8_t ip_version, const uint8
 		if (rc < 0)
 			error = true;
 	}
+	if (error)
+		*prefix_bits = ip_version == 4 ? 32 : 128;  /* an error is not a property of the network */
 	if (res->flags != 0)
 		return 0;
 	return error ? -EIO : -ENOENT;

@@ -114,21 +114,36 @@ uint64_t pt_geo_db_generation(const struct pt_geo_db *db);
 int pt_geo_db_lookup(const struct pt_geo_db *db, uint8_t ip_version, const uint8_t addr[16],
 		     struct pt_geo_result *res);
 
+/**
+ * pt_geo_db_lookup(), and the length of the prefix around @p addr over which @p res holds: the most specific of
+ * the networks the databases' search trees ended in (a network without data counts too), in bits of the address
+ * family looked up (0..32 for IPv4, 0..128 for IPv6). On an error *prefix_bits is the full length.
+ */
+int pt_geo_db_lookup_prefix(const struct pt_geo_db *db, uint8_t ip_version, const uint8_t addr[16],
+			    struct pt_geo_result *res, uint8_t *prefix_bits);
+
 /* ---- per-worker cache (one worker) ---------------------------------------------------------------------- */
 
 struct pt_geo_cache;
 
+/** Network entries of a cache: one per IPv4 /16; IPv6 /32 prefixes hash into the same table. */
+#define PT_GEO_CACHE_NETWORKS 65536u
+
 /** Counters of one cache, written by its worker only. */
 struct pt_geo_cache_stats {
 	uint64_t lookups; /**< calls to pt_geo_cache_lookup() */
-	uint64_t hits;    /**< answered from the cache (found or not found) */
+	uint64_t hits;    /**< answered from the cache (found or not found), by address or by network */
+	uint64_t network_hits; /**< of which by the network entry of the address's /16 (IPv4) or /32 (IPv6) */
 	uint64_t misses;  /**< answered by the database, then cached */
 	uint64_t errors;  /**< misses on which a database reported an error (cached as not found) */
 };
 
 /**
- * Create a direct-mapped cache of @p entries results (rounded up to a power of two, at most 2^24). All memory
- * is allocated here; lookups never allocate. An entry takes 168 bytes.
+ * Create a direct-mapped cache of @p entries results (rounded up to a power of two, at most 2^24), and a table
+ * of PT_GEO_CACHE_NETWORKS network entries: a result that holds for a whole /16 (IPv4) or /32 (IPv6) is kept
+ * there, indexed by that prefix, so that a flood of new addresses (a SYN flood from random sources) still hits
+ * for the ~70% of IPv4 space the databases cover in /16 or larger networks. All memory is allocated here (pages
+ * are touched only when used); lookups never allocate. An entry takes 168 bytes.
  * @return the cache, or NULL when @p entries is 0 or too large, or memory runs out.
  */
 struct pt_geo_cache *pt_geo_cache_create(uint32_t entries);

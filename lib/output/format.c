@@ -414,6 +414,7 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_begin_object(j, "geo_cache");
 	pt_json_u64(j, "lookups", c->geo.lookups);
 	pt_json_u64(j, "hits", c->geo.hits);
+	pt_json_u64(j, "network_hits", c->geo.network_hits);
 	pt_json_u64(j, "misses", c->geo.misses);
 	pt_json_u64(j, "errors", c->geo.errors);
 	pt_json_end_object(j);

@@ -37,6 +37,12 @@ void pt_log(enum pt_log_level level, const char *fmt, ...) __attribute__((format
 /** Monotonic clock in nanoseconds. */
 uint64_t pt_time_mono_ns(void);
 
+/**
+ * The same clock at the kernel's tick resolution (a few ms): no TSC read, so cheap enough to call once per burst.
+ * Never ahead of pt_time_mono_ns().
+ */
+uint64_t pt_time_mono_coarse_ns(void);
+
 /** Wall clock (CLOCK_REALTIME) in nanoseconds since the epoch. */
 uint64_t pt_time_wall_ns(void);
 

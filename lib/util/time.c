@@ -18,6 +18,11 @@ uint64_t pt_time_mono_ns(void)
 	return clock_ns(CLOCK_MONOTONIC);
 }
 
+uint64_t pt_time_mono_coarse_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC_COARSE);
+}
+
 uint64_t pt_time_wall_ns(void)
 {
 	return clock_ns(CLOCK_REALTIME);

@@ -160,6 +160,88 @@ static void test_eviction(void **state)
 	pt_geo_cache_free(cache);
 }
 
+static uint64_t network_hits(const struct pt_geo_cache *cache)
+{
+	struct pt_geo_cache_stats st;
+
+	pt_geo_cache_stats(cache, &st);
+	return st.network_hits;
+}
+
+/*
+ * A result that holds for a whole /16 is found by every address of the /16 (a flood of new sources), but a /16
+ * that the databases split must never be answered from one of its addresses.
+ */
+static void test_network_entries(void **state)
+{
+	struct geo_test_dir d;
+	struct pt_geo_db *big;
+	struct pt_geo_cache *cache = pt_geo_cache_create(1024);
+	struct pt_geo_result res;
+	char country[160], asn[160];
+
+	(void)state;
+	assert_non_null(cache);
+	assert_int_equal(geo_test_dir_make(&d), 0);
+	assert_int_equal(geo_test_write(&d, "file %D/country.mmdb GeoLite2-Country\n"
+					   "20.0.0.0/8 {\"country\":{\"iso_code\":\"US\"}}\n"
+					   "30.1.0.0/24 {\"country\":{\"iso_code\":\"FR\"}}\n"
+					   "30.1.1.0/24 {\"country\":{\"iso_code\":\"IT\"}}\n"
+					   "file %D/asn.mmdb GeoLite2-ASN\n"
+					   "20.0.0.0/12 {\"autonomous_system_number\":64501}\n"
+					   "20.16.0.0/16 {\"autonomous_system_number\":64502}\n"
+					   "20.17.0.0/17 {\"autonomous_system_number\":64503}\n"), 0);
+	big = pt_geo_db_open(geo_test_path(&d, "country.mmdb", country), geo_test_path(&d, "asn.mmdb", asn));
+	assert_non_null(big);
+
+	/* 20.5/16 is inside a /8 and a /12: the first address fills the /16's entry, the next ones find it. */
+	assert_int_equal(geo_test_cached(cache, big, "20.5.0.1", &res), 0);
+	assert_int_equal(network_hits(cache), 0);
+	for (int i = 2; i < 50; i++) {
+		uint8_t addr[16] = {20, 5, (uint8_t)(i * 5), (uint8_t)i};
+
+		assert_int_equal(pt_geo_cache_lookup(cache, big, 4, addr, &res), 0);
+		assert_string_equal(res.country_iso_code, "US");
+		assert_int_equal(res.as_number, 64501);
+	}
+	assert_int_equal(network_hits(cache), 48);
+	/* A /16 network in one database is still a whole /16. */
+	assert_int_equal(geo_test_cached(cache, big, "20.16.1.1", &res), 0);
+	assert_int_equal(geo_test_cached(cache, big, "20.16.200.9", &res), 0);
+	assert_int_equal(res.as_number, 64502);
+	assert_int_equal(network_hits(cache), 49);
+	/* 20.17/16 is split by the ASN database (a /17 and nothing): no network entry, each half answers for itself. */
+	assert_int_equal(geo_test_cached(cache, big, "20.17.1.1", &res), 0);
+	assert_int_equal(res.as_number, 64503);
+	assert_int_equal(geo_test_cached(cache, big, "20.17.200.1", &res), 0);
+	assert_int_equal(res.flags, PT_GEO_F_COUNTRY);
+	assert_int_equal(res.as_number, 0);
+	assert_string_equal(res.country_iso_code, "US");
+	assert_int_equal(network_hits(cache), 49);
+	/* 30.1/16 is split into /24s of different countries; the empty rest of it is its own answer. */
+	assert_int_equal(geo_test_cached(cache, big, "30.1.0.7", &res), 0);
+	assert_string_equal(res.country_iso_code, "FR");
+	assert_int_equal(geo_test_cached(cache, big, "30.1.1.7", &res), 0);
+	assert_string_equal(res.country_iso_code, "IT");
+	assert_int_equal(geo_test_cached(cache, big, "30.1.9.7", &res), -ENOENT);
+	assert_int_equal(geo_test_cached(cache, big, "30.1.0.8", &res), 0);
+	assert_string_equal(res.country_iso_code, "FR");
+	assert_int_equal(network_hits(cache), 49);
+	/* A new handle generation does not reuse network entries either. */
+	struct pt_geo_db *asn_only = pt_geo_db_open("", asn);
+	struct pt_geo_published *pub = pt_geo_published_create(big, 1);
+
+	assert_non_null(asn_only);
+	assert_non_null(pub);
+	assert_int_equal(pt_geo_publish(pub, asn_only), 0);
+	assert_int_equal(geo_test_cached(cache, pt_geo_current(pub), "20.5.0.9", &res), 0);
+	assert_int_equal(res.flags, PT_GEO_F_AS_NUMBER);
+	assert_int_equal(network_hits(cache), 49);
+	pt_geo_published_free(pub);
+	pt_geo_cache_free(cache);
+	geo_test_dir_remove(&d);
+}
+
 /* An entry is only used for the handle generation that filled it. */
 static void test_generation(void **state)
 {
@@ -213,6 +295,7 @@ int main(void)
 		cmocka_unit_test(test_hits_and_misses),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_generation),
+		cmocka_unit_test(test_network_entries),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
