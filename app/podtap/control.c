@@ -177,8 +177,15 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 {
 	const struct pt_detect_sink sink = { .reserve = control_detect_reserve, .commit = control_detect_commit,
 					     .ctx = ctl };
-	uint32_t written = 0;
+	uint32_t written = 0, waiting[PT_MAX_WORKERS];
 
+	/*
+	 * The records to write now are counted before the DNS answers are learnt: a worker commits an answer before
+	 * the records of the flows that follow it, so every answer that preceded one of these records is in the cache
+	 * when the record is written, however the worker threads run.
+	 */
+	for (uint32_t i = 0; i < ctl->n_workers; i++)
+		waiting[i] = pt_spsc_ring_count(ctl->workers[i].records);
 	control_learn_dns(ctl);
 	/* Alerts first: they are what the sensor is for, and a record's lateness costs nothing. */
 	if (ctl->alerts != NULL)
@@ -188,7 +195,8 @@ uint32_t pt_control_drain(struct pt_control *ctl)
 		struct pt_flow_record *rec;
 
 		/* The record is ours until released: its identity references are dropped once it is written. */
-		for (uint32_t k = 0; k < CONTROL_DRAIN_BATCH && (rec = (struct pt_flow_record *)pt_spsc_ring_peek(ring)) != NULL;
+		for (uint32_t k = 0; k < CONTROL_DRAIN_BATCH && k < waiting[i] &&
+				     (rec = (struct pt_flow_record *)pt_spsc_ring_peek(ring)) != NULL;
 		     k++) {
 			bool formatted = ctl->flows_out != NULL || ctl->cfg->redis.flows_stream;
 			const char *domain = NULL;

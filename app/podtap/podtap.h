@@ -3,6 +3,7 @@
 #ifndef PODTAP_APP_H
 #define PODTAP_APP_H
 
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -90,6 +91,8 @@ struct pt_worker {
 	uint8_t *detect_started;               /* per flow-table slot: the detectors saw this flow start */
 	struct pt_spsc_ring *alerts;           /* worker -> control: struct pt_alert */
 	bool advance_when_idle;                /* live capture: let time pass without packets */
+	bool wait_for_room;                    /* reading a file: wait for room in a ring rather than drop */
+	uint64_t max_packets;                  /* --count with one worker: receive no more (0 = no limit) */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
 	uint64_t clock_jump_candidate_ns;      /* a far-ahead packet time waiting for confirmation */
 	uint64_t idle_base_mono_ns;            /* monotonic time of the last packet, for idle advance */
@@ -120,6 +123,21 @@ struct pt_worker {
 	/* Written by the control side. */
 	_Atomic bool stop;
 } __attribute__((aligned(PT_CACHE_LINE)));
+
+/**
+ * A slot in one of the worker's rings to the control side, or NULL when it is full. Reading a file, the worker
+ * waits for the control side to make room instead: an offline source can be paused, so nothing is dropped.
+ */
+static inline void *pt_worker_ring_reserve(struct pt_worker *w, struct pt_spsc_ring *ring)
+{
+	void *slot = pt_spsc_ring_reserve(ring);
+
+	while (PT_UNLIKELY(slot == NULL) && w->wait_for_room) {
+		sched_yield();
+		slot = pt_spsc_ring_reserve(ring);
+	}
+	return slot;
+}
 
 /** worker_detect.c: the worker's detectors and its alert ring. */
 int pt_worker_detect_init(struct pt_worker *w, const struct pt_config *cfg, char *err, size_t err_len);

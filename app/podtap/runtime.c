@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* runtime.c - The two run modes: libpcap (one worker on the main thread) and DPDK (worker lcores + control). */
+/* runtime.c - The run modes: a file (a worker thread), a live interface (one thread), DPDK (worker lcores); control. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -20,7 +21,60 @@ static void runtime_sleep_us(long us)
 	nanosleep(&ts, NULL);
 }
 
-/* libpcap: the worker and the control side take turns on one thread. */
+/* An offline source (a replay's last pass) has ended on every worker. */
+static bool runtime_sources_ended(const struct pt_worker *workers, uint32_t n_workers)
+{
+	for (uint32_t w = 0; w < n_workers; w++)
+		if (!atomic_load_explicit(&workers[w].rx_stopped, memory_order_acquire))
+			return false;
+	return true;
+}
+
+/* Stop the workers and drain every record they flush. */
+static void runtime_stop_workers(struct pt_control *ctl, struct pt_worker *workers, uint32_t n_workers)
+{
+	/* Worker 0 spreads packets to the others when a port lacks RSS: stop it first, then let them drain. */
+	atomic_store(&workers[0].stop, true);
+	while (!atomic_load_explicit(&workers[0].rx_stopped, memory_order_acquire))
+		pt_control_drain(ctl);
+	for (uint32_t w = 1; w < n_workers; w++)
+		atomic_store(&workers[w].stop, true);
+	for (bool all_done = false; !all_done;) {
+		all_done = true;
+		for (uint32_t w = 0; w < n_workers; w++)
+			all_done &= atomic_load_explicit(&workers[w].finished, memory_order_acquire);
+		pt_control_drain(ctl);
+	}
+	while (pt_control_drain(ctl) > 0)
+		;
+}
+
+/* The control side's loop while workers run elsewhere: until a signal, --exit-idle, --count or the end of every
+ * worker's source; then stop them and take what they flush. */
+static void runtime_control_loop(struct pt_control *ctl, struct pt_worker *workers, uint32_t n_workers,
+				 volatile sig_atomic_t *stop_signal)
+{
+	while (!*stop_signal && !pt_control_idle_expired(ctl) && !pt_control_count_reached(ctl) &&
+	       !runtime_sources_ended(workers, n_workers)) {
+		if (pt_control_drain(ctl) == 0)
+			runtime_sleep_us(1000);
+		pt_control_tick(ctl);
+	}
+	runtime_stop_workers(ctl, workers, n_workers);
+}
+
+/* The thread a -r worker runs on: the same loop as a worker lcore's. */
+static void *runtime_worker_thread(void *arg)
+{
+	pt_worker_main(arg);
+	return NULL;
+}
+
+/*
+ * libpcap. A file (-r) is read by a worker on a thread of its own while this thread is the control side, as in
+ * DPDK mode; the worker waits for room in its rings rather than drop, since a file can wait. Live (-i), the
+ * worker and the control side take turns on this thread, which sleeps while there is nothing to read.
+ */
 int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,
 		volatile sig_atomic_t *stop_signal)
 {
@@ -29,6 +83,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 	struct pt_worker worker;
 	struct pt_control ctl;
 	bool live = opt->iface != NULL;
+	pthread_t thread;
 	int rc = 1;
 
 	if (live)
@@ -44,11 +99,27 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 		pt_log(PT_LOG_ERR, "%s", err);
 		goto close_capture;
 	}
+	worker.max_packets = opt->max_packets;
+	worker.wait_for_room = !live;
 	if (pt_control_init(&ctl, cfg, opt, shared, &worker, 1, cap, err, sizeof(err)) != 0) {
 		pt_log(PT_LOG_ERR, "%s", err);
 		goto free_worker;
 	}
 	pt_log(PT_LOG_INFO, "reading %s", pt_capture_describe(cap));
+	if (!live) {
+		int trc = pthread_create(&thread, NULL, runtime_worker_thread, &worker);
+
+		if (trc != 0) {
+			pt_log(PT_LOG_ERR, "cannot start the worker thread: %s", strerror(trc));
+			pt_control_fini(&ctl);
+			goto free_worker;
+		}
+		pthread_setname_np(thread, "podtap-worker");
+		runtime_control_loop(&ctl, &worker, 1, stop_signal);
+		pthread_join(thread, NULL);
+		rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
+		goto free_worker;
+	}
 	pt_worker_readers_online(&worker);        /* this thread is worker 0 between its control turns */
 	while (!*stop_signal && !worker.source_ended && !pt_control_count_reached(&ctl)) {
 		uint32_t got = pt_worker_poll(&worker);
@@ -56,7 +127,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 		pt_worker_account_last_poll(&worker);      /* before the control side's turn, which is not the worker's */
 		pt_control_drain(&ctl);
 		pt_control_tick(&ctl);
-		if (got == 0 && live) {
+		if (got == 0) {
 			if (pt_control_idle_expired(&ctl))
 				break;
 			runtime_sleep_us(1000);
@@ -91,35 +162,6 @@ static uint32_t runtime_worker_lcores(const struct pt_config *cfg, char *err, si
 		return 0;
 	}
 	return cfg->capture.workers;
-}
-
-/* An offline source (a replay's last pass) has ended on every worker. */
-static bool runtime_sources_ended(const struct pt_worker *workers, uint32_t n_workers)
-{
-	for (uint32_t w = 0; w < n_workers; w++)
-		if (!atomic_load_explicit(&workers[w].rx_stopped, memory_order_acquire))
-			return false;
-	return true;
-}
-
-/* Stop the workers and drain every record they flush. */
-static void runtime_stop_workers(struct pt_control *ctl, struct pt_worker *workers, uint32_t n_workers)
-{
-	/* Worker 0 spreads packets to the others when a port lacks RSS: stop it first, then let them drain. */
-	atomic_store(&workers[0].stop, true);
-	while (!atomic_load_explicit(&workers[0].rx_stopped, memory_order_acquire))
-		pt_control_drain(ctl);
-	for (uint32_t w = 1; w < n_workers; w++)
-		atomic_store(&workers[w].stop, true);
-	for (bool all_done = false; !all_done;) {
-		all_done = true;
-		for (uint32_t w = 0; w < n_workers; w++)
-			all_done &= atomic_load_explicit(&workers[w].finished, memory_order_acquire);
-		pt_control_drain(ctl);
-	}
-	rte_eal_mp_wait_lcore();
-	while (pt_control_drain(ctl) > 0)
-		;
 }
 
 /* DPDK: one worker per lcore, run to completion; the main lcore only does control work. */
@@ -175,6 +217,9 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 			pt_log(PT_LOG_ERR, "%s", err);
 			goto free_workers;
 		}
+		/* --count is exact with one worker; with more, the control side stops them when their sum reaches it. */
+		if (n_workers == 1)
+			workers[n_ready].max_packets = opt->max_packets;
 	}
 	if (pt_control_init(&ctl, cfg, opt, shared, workers, n_workers, cap, err, sizeof(err)) != 0) {
 		pt_log(PT_LOG_ERR, "%s", err);
@@ -198,13 +243,11 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 		atomic_store(&workers[never].rx_stopped, true);
 		atomic_store(&workers[never].finished, true);
 	}
-	while (w == n_workers && !*stop_signal && !pt_control_idle_expired(&ctl) && !pt_control_count_reached(&ctl) &&
-	       !runtime_sources_ended(workers, n_workers)) {
-		if (pt_control_drain(&ctl) == 0)
-			runtime_sleep_us(1000);
-		pt_control_tick(&ctl);
-	}
-	runtime_stop_workers(&ctl, workers, n_workers);
+	if (w == n_workers)
+		runtime_control_loop(&ctl, workers, n_workers, stop_signal);
+	else
+		runtime_stop_workers(&ctl, workers, n_workers);
+	rte_eal_mp_wait_lcore();
 	rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
 free_workers:
 	for (w = 0; w < n_ready; w++)

@@ -149,7 +149,7 @@ void pt_worker_flow_snapshot(struct pt_worker *w, const struct pt_flow *flow, st
 static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_event event, uint64_t now_ns)
 {
 	struct pt_worker *w = ctx;
-	struct pt_flow_record *rec = pt_spsc_ring_reserve(w->records);
+	struct pt_flow_record *rec = pt_worker_ring_reserve(w, w->records);
 
 	if (event != PT_FLOW_EVENT_UPDATE)
 		pt_worker_detect_flow_end(w, pt_flow_table_index(w->flows, flow));
@@ -175,7 +175,7 @@ static void worker_emit(void *ctx, const struct pt_flow *flow, enum pt_flow_even
 static void worker_dns_answer(void *ctx, uint8_t ip_version, const uint8_t addr[16], const char *name, uint32_t ttl_s)
 {
 	struct pt_worker *w = ctx;
-	struct pt_dns_answer *a = pt_spsc_ring_reserve(w->dns_answers);
+	struct pt_dns_answer *a = pt_worker_ring_reserve(w, w->dns_answers);
 
 	if (PT_UNLIKELY(a == NULL)) {
 		w->dns_answers_dropped++;
@@ -463,7 +463,14 @@ static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc)
 	struct pt_flow *flows[PT_CAPTURE_BURST];
 	uint32_t wire_lens[PT_CAPTURE_BURST];
 	uint64_t ts_ns[PT_CAPTURE_BURST];
-	int n = w->source_ended ? -ENODATA : pt_capture_rx_burst(w->queue, pkts, PT_CAPTURE_BURST);
+	uint16_t want = PT_CAPTURE_BURST;
+	int n;
+
+	/* --count with one worker: exactly that many packets, then the source counts as ended. */
+	if (w->max_packets != 0)
+		want = w->packets >= w->max_packets ? 0 :
+		       (uint16_t)(w->max_packets - w->packets < want ? w->max_packets - w->packets : want);
+	n = w->source_ended || want == 0 ? -ENODATA : pt_capture_rx_burst(w->queue, pkts, want);
 
 	if (n > 0) {
 		uint32_t kept;

@@ -9,7 +9,7 @@
 static struct pt_alert *worker_alert_reserve(void *ctx)
 {
 	struct pt_worker *w = ctx;
-	struct pt_alert *a = pt_spsc_ring_reserve(w->alerts);
+	struct pt_alert *a = pt_worker_ring_reserve(w, w->alerts);
 
 	if (PT_UNLIKELY(a == NULL))
 		w->alerts_dropped++;

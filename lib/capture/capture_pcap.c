@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* capture_pcap.c - libpcap capture source: offline pcap/pcapng files (-r) and live interfaces (-i). */
+/* capture_pcap.c - libpcap capture source: pcapng and other files (-r; classic pcap: capture_pcapfile.c), live (-i). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -139,8 +139,12 @@ fail:
 struct pt_capture *pt_capture_open_pcap_file(const char *path, char *err, size_t err_len)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
-	struct pcap_source *src = pt_zalloc_aligned(sizeof(*src));
+	struct pt_capture *classic = pt_capture_open_pcapfile(path, err, err_len);
+	struct pcap_source *src;
 
+	if (classic != NULL)
+		return classic;
+	src = pt_zalloc_aligned(sizeof(*src));
 	if (src == NULL) {
 		snprintf(err, err_len, "%s: out of memory", path);
 		return NULL;

@@ -14,6 +14,13 @@ struct pt_capture {
 	char description[160];
 };
 
+/**
+ * A classic pcap file of Ethernet frames, read in large blocks with its packets handed out in place (capture_pcapfile.c).
+ * @return the source, or NULL for anything else (pcapng, another link type, unreadable): libpcap then opens it
+ *         or says why not.
+ */
+struct pt_capture *pt_capture_open_pcapfile(const char *path, char *err, size_t err_len);
+
 /** Bytes of the software spreading key: enough for rte_softrss over two IPv6 addresses. */
 #define PT_CAPTURE_SPREAD_KEY_LEN 40
 

@@ -96,6 +96,9 @@ void pt_spsc_ring_commit(struct pt_spsc_ring *ring);
 /** Producer side: number of free slots (a lower bound, since the consumer may free more). */
 uint32_t pt_spsc_ring_free_count(const struct pt_spsc_ring *ring);
 
+/** Consumer side: elements waiting now (what the producer committed before this call, at least). */
+uint32_t pt_spsc_ring_count(struct pt_spsc_ring *ring);
+
 /** Consumer side: pointer to the oldest element, or NULL when empty. Read it, then release. */
 const void *pt_spsc_ring_peek(struct pt_spsc_ring *ring);
 

@@ -83,6 +83,14 @@ uint32_t pt_spsc_ring_free_count(const struct pt_spsc_ring *ring)
 	return ring->mask + 1 - (head - tail);
 }
 
+uint32_t pt_spsc_ring_count(struct pt_spsc_ring *ring)
+{
+	uint32_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
+
+	ring->cached_head = atomic_load_explicit(&ring->head, memory_order_acquire);
+	return ring->cached_head - tail;
+}
+
 const void *pt_spsc_ring_peek(struct pt_spsc_ring *ring)
 {
 	uint32_t tail = atomic_load_explicit(&ring->tail, memory_order_relaxed);
