@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_capture_pcap.c - The libpcap file source: pcap (µs and ns) and pcapng timestamps, bursts, end, bad files. */
+/* test_capture_pcap.c - The file sources: pcap (µs, ns, either byte order, in blocks) and pcapng, bursts, end, bad files. */
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -191,6 +192,100 @@ static void test_bad_files_are_refused_with_a_reason(void **state)
 	pt_capture_close(NULL);
 }
 
+/* Write a classic pcap by hand: @p swapped writes it in the other byte order; frame i has (i * 97) % 1500 + 60 bytes. */
+static void write_sized_pcap(const char *path, unsigned n, bool swapped, uint32_t bad_caplen_at)
+{
+	FILE *f = fopen(path, "wb");
+	uint8_t frame[1600];
+#define PUT32(v) do { uint32_t x_ = (v); if (swapped) x_ = __builtin_bswap32(x_); fwrite(&x_, 4, 1, f); } while (0)
+#define PUT16(v) do { uint16_t x_ = (v); if (swapped) x_ = __builtin_bswap16(x_); fwrite(&x_, 2, 1, f); } while (0)
+
+	assert_non_null(f);
+	PUT32(0xA1B2C3D4); PUT16(2); PUT16(4); PUT32(0); PUT32(0); PUT32(65535); PUT32(1);
+	for (unsigned i = 0; i < n; i++) {
+		uint32_t len = (i * 97) % 1500 + 60;
+
+		frame_of(frame, len, i);
+		frame[len - 1] = (uint8_t)(i >> 8);
+		PUT32(BASE_SEC + i); PUT32(i % 1000000); PUT32(i == bad_caplen_at ? 300000 : len); PUT32(len);
+		fwrite(frame, 1, len, f);
+	}
+#undef PUT32
+#undef PUT16
+	fclose(f);
+}
+
+/*
+ * Classic pcap files are read in 1 MB blocks and handed out in place: a file of several blocks, whose records
+ * straddle block boundaries, must come out exactly as libpcap reads it, in either byte order.
+ */
+static void test_blocks_match_libpcap(void **state)
+{
+	const char *path = "/tmp/pt-test-blocks.pcap";
+	const unsigned n = 6000;        /* about 4.5 MB */
+	char errbuf[PCAP_ERRBUF_SIZE], err[256];
+
+	(void)state;
+	for (int swapped = 0; swapped < 2; swapped++) {
+		struct pt_capture *cap;
+		struct pt_capture_queue *q;
+		struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
+		struct pcap_pkthdr *h;
+		const u_char *data;
+		pcap_t *ref;
+		unsigned total = 0;
+		int got;
+
+		write_sized_pcap(path, n, swapped, UINT32_MAX);
+		ref = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+		assert_non_null(ref);
+		cap = pt_capture_open_pcap_file(path, err, sizeof(err));
+		assert_non_null(cap);
+		q = pt_capture_get_queue(cap, 0);
+		while ((got = pt_capture_rx_burst(q, pkts, PT_CAPTURE_BURST)) != -ENODATA) {
+			assert_true(got >= 0);
+			for (int i = 0; i < got; i++, total++) {
+				assert_int_equal(pcap_next_ex(ref, &h, &data), 1);
+				assert_int_equal(pkts[i].cap_len, h->caplen);
+				assert_int_equal(pkts[i].wire_len, h->len);
+				assert_int_equal(pkts[i].ts_ns, (uint64_t)h->ts.tv_sec * 1000000000ULL + (uint64_t)h->ts.tv_usec);
+				assert_memory_equal(pkts[i].data, data, h->caplen);
+			}
+			pt_capture_release(q);
+		}
+		assert_int_equal(total, n);
+		assert_int_equal(pcap_next_ex(ref, &h, &data), PCAP_ERROR_BREAK);
+		pcap_close(ref);
+		pt_capture_close(cap);
+	}
+	unlink(path);
+}
+
+/* A record whose captured length is beyond any snapshot length ends the file there, counted, as libpcap does. */
+static void test_oversized_record_stops(void **state)
+{
+	const char *path = "/tmp/pt-test-oversized.pcap";
+	char err[256];
+	struct pt_capture *cap;
+	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
+	struct pt_capture_stats st;
+	unsigned total = 0;
+	int got;
+
+	(void)state;
+	write_sized_pcap(path, 100, false, 70);
+	cap = pt_capture_open_pcap_file(path, err, sizeof(err));
+	assert_non_null(cap);
+	while ((got = pt_capture_rx_burst(pt_capture_get_queue(cap, 0), pkts, PT_CAPTURE_BURST)) != -ENODATA)
+		total += (unsigned)got;
+	assert_int_equal(total, 70);
+	pt_capture_stats(cap, &st);
+	assert_int_equal(st.ipackets, 70);
+	assert_int_equal(st.ierrors, 1);
+	pt_capture_close(cap);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -198,6 +293,8 @@ int main(void)
 		cmocka_unit_test(test_pcap_nanoseconds_and_snaplen),
 		cmocka_unit_test(test_pcapng),
 		cmocka_unit_test(test_truncated_file_ends_cleanly),
+		cmocka_unit_test(test_blocks_match_libpcap),
+		cmocka_unit_test(test_oversized_record_stops),
 		cmocka_unit_test(test_bad_files_are_refused_with_a_reason),
 	};
 
