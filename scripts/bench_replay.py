@@ -156,6 +156,7 @@ def run(redis, tmp, capture, count, extra, workers=1, rate=None, vdev=False, flo
         "imissed": st["capture"]["imissed"], "records_dropped": st["flows"]["records_dropped"],
         "evicted": st["flows"]["ended"]["evicted"], "dpi": st["dpi"], "geo_cache": st["geo_cache"],
         "identity_found": st.get("identity", {}).get("found"),
+        "preempted": [w.get("preempted", 0) for w in ws],
     })
     return r
 
@@ -203,8 +204,8 @@ def bench_replay(a, tmp, capdir, wldir, ndpi_pps):
             r = run(redis, tmp, files[name], count, extra, rate=rate, mem_mb=512)
             r["rate_pps"] = rate
             out["loss"][name] = r
-            bc.log("loss %-11s at %5.2f Mpps: %d of %d packets lost, %d records dropped"
-                   % (name, rate / 1e6, r["lost"], r["packets"] + r["lost"], r["records_dropped"]))
+            bc.log("loss %-11s at %5.2f Mpps: %d of %d packets lost, %d records dropped, worker preempted %d times"
+                   % (name, rate / 1e6, r["lost"], r["packets"] + r["lost"], r["records_dropped"], r["preempted"][0]))
 
         # Bytes per flow: the million-flow table against a 65536-flow one, the same traffic.
         mem = {}
@@ -299,9 +300,10 @@ def report(rep, ndpi_pps, mhz):
         print("packets lost at the replay rate (%d RX descriptors):" % LOSS_DESCRIPTORS)
         for name, r in rep["loss"].items():
             offered = r["packets"] + r["lost"]
-            print("  %-12s %6.2f Mpps offered: %d of %d lost (%.4f%%), %d flow records dropped, %.0f cycles/pkt" % (
-                name, r["rate_pps"] / 1e6, r["lost"], offered, 100.0 * r["lost"] / max(offered, 1),
-                r["records_dropped"], r["cycles_per_packet"][0]))
+            print("  %-12s %6.2f Mpps offered: %d of %d lost (%.4f%%), %d flow records dropped, %.0f cycles/pkt, "
+                  "worker preempted %d times" % (
+                      name, r["rate_pps"] / 1e6, r["lost"], offered, 100.0 * r["lost"] / max(offered, 1),
+                      r["records_dropped"], r["cycles_per_packet"][0], r["preempted"][0]))
     if rep.get("memory"):
         m = rep["memory"]
         print("memory: %.0f bytes per flow (peak RSS %s KiB with flow.max_flows 1048576 and 65536, flows alive %s)" % (

@@ -298,7 +298,7 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		if (i < PT_OUTPUT_MAX_WORKERS)
 			c->workers[i] = (struct pt_output_worker_counters){
 				.packets = w->packets, .polls_busy = w->polls_busy, .polls_idle = w->polls_idle,
-				.cycles_busy = w->cycles_busy, .cycles_rx = w->cycles_rx,
+				.cycles_busy = w->cycles_busy, .cycles_rx = w->cycles_rx, .preempted = w->preempted,
 			};
 		if (w->geo_cache != NULL) {
 			struct pt_geo_cache_stats gs;

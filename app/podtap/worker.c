@@ -4,12 +4,14 @@
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include <rte_cycles.h>
 
 #include "podtap.h"
 
 #define WORKER_MAX_CLOCK_STEP_NS (3600 * PT_NS_PER_SEC)
+#define WORKER_RUSAGE_POLLS 65536   /* polls between two reads of the thread's context switches (a power of two) */
 #define WORKER_DRAIN_POLLS 1024     /* bursts a worker may still take after stop: its spread ring, at most */
 
 /* GeoIP and ASN for an external endpoint, once per record, through this worker's cache. */
@@ -425,6 +427,18 @@ void pt_worker_readers_offline(struct pt_worker *w)
 }
 
 /*
+ * How often the OS took the worker's core away: on a dedicated sensor never, on a shared machine it is what loses
+ * packets at a high rate (and what a TSC count includes). A system call, so only every WORKER_RUSAGE_POLLS polls.
+ */
+static void worker_read_rusage(struct pt_worker *w)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru) == 0)
+		w->preempted = (uint64_t)ru.ru_nivcsw;
+}
+
+/*
  * A busy poll's cycles, receive through timer work, are the worker's cost; an idle poll only counts. One TSC read
  * starts each poll and ends the one before (what lies between is the loop), one more follows a receive that got
  * packets: a TSC read costs tens of cycles, and at a moderate rate a poll holds only a packet or two.
@@ -445,6 +459,8 @@ uint32_t pt_worker_poll(struct pt_worker *w)
 		w->polls_busy++;
 	else
 		w->polls_idle++;
+	if (PT_UNLIKELY(((w->polls_busy + w->polls_idle) & (WORKER_RUSAGE_POLLS - 1)) == 0))
+		worker_read_rusage(w);
 	return got;
 }
 
@@ -453,6 +469,7 @@ void pt_worker_account_last_poll(struct pt_worker *w)
 	if (w->last_poll_busy)
 		w->cycles_busy += rte_rdtsc() - w->last_poll_tsc;
 	w->last_poll_busy = false;
+	worker_read_rusage(w);
 }
 
 static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc)
