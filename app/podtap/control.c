@@ -347,12 +347,14 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 		pt_dnscache_stats(ctl->dns, &c->dns);
 }
 
-/* The TSC frequency, measured against the monotonic clock since start (no EAL needed, as in -r mode). */
+/* The TSC frequency: the EAL's calibration in DPDK mode, else measured against the monotonic clock since start. */
 static uint64_t control_tsc_hz(const struct pt_control *ctl)
 {
 	uint64_t ns = pt_time_mono_ns() - ctl->started_mono_ns, cycles = rte_rdtsc() - ctl->started_tsc;
 
-	return ns >= PT_NS_PER_SEC / 10 ? (uint64_t)((double)cycles * 1e9 / (double)ns) : 0;
+	if (rte_get_tsc_hz() != 0)
+		return rte_get_tsc_hz();
+	return ns >= PT_NS_PER_SEC / 1000 ? (uint64_t)((double)cycles * 1e9 / (double)ns) : 0;
 }
 
 /* The newest packet time any worker has seen (workers write it, the control side only reads: a read may be stale). */

@@ -203,6 +203,8 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 	}
 	if (cap == NULL) {
 		pt_log(PT_LOG_ERR, "%s", err);
+		if (opt->replay_file != NULL)
+			rc = 2;        /* an unreadable --replay file is a bad argument, as for -r */
 		goto cleanup_eal;
 	}
 	workers = pt_zalloc_aligned(sizeof(*workers) * n_workers);

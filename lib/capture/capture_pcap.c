@@ -152,7 +152,11 @@ struct pt_capture *pt_capture_open_pcap_file(const char *path, char *err, size_t
 	src->offline = true;
 	src->pcap = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (src->pcap == NULL) {
-		snprintf(err, err_len, "%s: %s", path, errbuf);
+		/* libpcap names the file in some messages ("FILE: No such file or directory"), not in others. */
+		if (strstr(errbuf, path) != NULL)
+			snprintf(err, err_len, "%s", errbuf);
+		else
+			snprintf(err, err_len, "%s: %s", path, errbuf);
 		pt_free_aligned(src);
 		return NULL;
 	}

@@ -166,7 +166,10 @@ static int replay_pass(struct replay_source *src, uint32_t *owner, uint64_t *n_o
 		for (int i = 0; i < got; i++) {
 			const struct pt_capture_pkt *b = &burst[i];
 
-			if (src->arena != NULL && n < *n_out) {
+			size_t need = (b->cap_len + REPLAY_ALIGN - 1) & ~(size_t)(REPLAY_ALIGN - 1);
+
+			/* The second pass fills what the first one sized; a file that grew meanwhile is cut there. */
+			if (src->arena != NULL && n < *n_out && bytes + need <= *bytes_out) {
 				memcpy(src->arena + bytes, b->data, b->cap_len);
 				src->all[n] = (struct replay_pkt){ .data = src->arena + bytes, .cap_len = b->cap_len,
 								   .wire_len = b->wire_len, .ts_ns = b->ts_ns };
@@ -176,17 +179,21 @@ static int replay_pass(struct replay_source *src, uint32_t *owner, uint64_t *n_o
 				first_ts = b->ts_ns;
 			if (b->ts_ns > last_ts)
 				last_ts = b->ts_ns;
-			bytes += (b->cap_len + REPLAY_ALIGN - 1) & ~(size_t)(REPLAY_ALIGN - 1);
+			bytes += need;
 			n++;
 		}
 		pt_capture_release(pt_capture_get_queue(file, 0));
 	}
 	pt_capture_close(file);
 	/* Each pass is shifted by the span plus one mean gap, so that the next pass starts after this one. */
-	src->span_ns = n > 1 ? (last_ts - first_ts) + (last_ts - first_ts) / (n - 1) : PT_NS_PER_SEC;
-	if (src->span_ns == 0)
-		src->span_ns = 1000;
-	if (src->arena != NULL && n != *n_out) {
+	if (n > 1) {
+		uint64_t gap = (last_ts - first_ts) / (n - 1);
+
+		src->span_ns = (last_ts - first_ts) + (gap > 0 ? gap : 1000);
+	} else {
+		src->span_ns = PT_NS_PER_SEC;
+	}
+	if (src->arena != NULL && (n != *n_out || bytes != *bytes_out)) {
 		snprintf(err, err_len, "%s: changed while it was preloaded", src->cfg.path);
 		return -EINVAL;
 	}

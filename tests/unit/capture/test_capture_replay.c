@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_capture_replay.c - The in-process replay on pcaps it writes: order, loops and their time shift, symmetric split, stats, rate and loss. */
+/* test_capture_replay.c - The in-process replay on pcaps it writes: order, passes, symmetric split, stats, rate. */
 #include <errno.h>
 #include <inttypes.h>
 #include <setjmp.h>
@@ -65,13 +65,13 @@ static void put32le(FILE *f, uint32_t v)
 	assert_int_equal(fwrite(b, 1, 4, f), 4);
 }
 
-/* Append frame @p idx: flow @p flow between its two hosts, direction @p dir; TCP on even flows, UDP on odd ones. */
+/* Build the next frame: flow @p flow between its two hosts, direction @p dir; TCP on even flows, UDP on odd ones. */
 static struct frame *add_ipv4(struct capture_file *c, int flow, int dir, uint32_t truncate_to)
 {
 	struct frame *f = &c->frames[c->n];
 	uint8_t a[4] = { 10, 244, (uint8_t)(1 + flow), 10 }, b[4] = { 203, 0, 113, (uint8_t)(10 + 7 * flow) };
 	bool tcp = flow % 2 == 0;
-	uint32_t l4 = tcp ? 20 : 8 + 6, off = 0;
+	uint32_t l4 = tcp ? 20 : 8 + 6, off;
 
 	assert_true(c->n < MAX_FRAMES);
 	memset(f, 0, sizeof(*f));
@@ -547,8 +547,8 @@ static void test_bad_files_and_settings_are_refused(void **state)
 static int eal_setup(void **state)
 {
 	char prefix[64];
-	char *argv[] = { "test", "--no-huge", "-m", "64", "--no-pci", "-l", "0", "--log-level", "lib.eal:error",
-			 "--file-prefix", prefix, NULL };
+	char *argv[] = { "test", "--no-huge", "-m", "64", "--no-pci", "--no-shconf", "--no-telemetry", "-l", "0",
+			 "--log-level", "lib.eal:error", "--file-prefix", prefix, NULL };
 
 	(void)state;
 	if (eal_ready)
@@ -698,8 +698,12 @@ static int group_teardown(void **state)
 	char path[512];
 
 	(void)state;
-	if (eal_ready)
+	if (eal_ready) {
+		/* --no-shconf leaves the EAL's runtime directory empty: remove it too. */
+		snprintf(path, sizeof(path), "%s", rte_eal_get_runtime_dir());
 		rte_eal_cleanup();
+		rmdir(path);
+	}
 	while (dir != NULL && (e = readdir(dir)) != NULL) {
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
 			snprintf(path, sizeof(path), "%s/%s", tmp_dir, e->d_name);
