@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_capture_dpdk.c - The DPDK source on a net_ring port without hugepages: software spreading is symmetric and lossless. */
 #include <errno.h>
+#include <limits.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -58,8 +59,9 @@ static struct rte_mbuf *make_frame(unsigned p, unsigned dir, uint8_t id)
 static int setup(void **state)
 {
 	char prefix[64];
+	/* --no-shconf --no-telemetry: the EAL's runtime directory stays empty, and teardown removes it. */
 	char *argv[] = { "test", "--no-huge", "-m", "256", "--no-pci", "-l", "0", "--log-level", "lib.eal:error",
-			 "--file-prefix", prefix, NULL };
+			 "--no-shconf", "--no-telemetry", "--file-prefix", prefix, NULL };
 	struct rte_ring *tx_ring;
 	int port;
 
@@ -78,8 +80,12 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
+	char dir[PATH_MAX];
+
 	(void)state;
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(dir);
 	return 0;
 }
 
