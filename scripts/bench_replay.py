@@ -106,11 +106,9 @@ def eal(workers, mem_mb, vdev=None):
     else:
         cores = ["--lcores", ",".join(["0@0"] + ["%d@%d" % (w + 1, (w + 1) % ncpu) for w in range(workers)])]
     args = cores + ["--no-huge", "-m", str(mem_mb), "--no-pci", "--file-prefix", "ptbench%d" % os.getpid(),
-                    "--log-level", "lib.eal:error"]
+                    "--log-level", "lib.eal:error", "--no-shconf", "--no-telemetry"]
     if vdev:
         args += ["--vdev", vdev]
-    else:
-        args += ["--no-shconf"]
     return args
 
 
@@ -235,6 +233,7 @@ def bench_replay(a, tmp, capdir, wldir, ndpi_pps):
                               for name in ("b_long", "c_synflood")}
     finally:
         redis.stop()
+        shutil.rmtree("/var/run/dpdk/ptbench%d" % os.getpid(), ignore_errors=True)
     return out
 
 

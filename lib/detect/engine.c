@@ -182,6 +182,36 @@ static bool host_of(const char *name, char *out, size_t out_len)
 	return n > 0 && inet_pton(AF_INET, out, addr) != 1 && inet_pton(AF_INET6, out, addr) != 1;
 }
 
+/*
+ * Append @p s to the text of @p n characters in @p buf (@p size bytes), cut to fit and NUL-terminated, as
+ * snprintf would: the names of a record's sides are built for every flow checked, and snprintf costs more than
+ * the check.
+ */
+static size_t append(char *buf, size_t size, size_t n, const char *s)
+{
+	size_t len = strlen(s);
+
+	if (len > size - 1 - n)
+		len = size - 1 - n;
+	memcpy(buf + n, s, len);
+	n += len;
+	buf[n] = '\0';
+	return n;
+}
+
+/* @p a, @p b and @p c joined by '/' (@p c may be NULL) into @p buf. */
+static void join(char *buf, size_t size, const char *a, const char *b, const char *c)
+{
+	size_t n = append(buf, size, 0, a);
+
+	n = append(buf, size, n, "/");
+	n = append(buf, size, n, b);
+	if (c != NULL) {
+		n = append(buf, size, n, "/");
+		append(buf, size, n, c);
+	}
+}
+
 /* The registered domain of a host name (public suffix list), or the name itself when it has none. */
 static void registered_domain(struct pt_detect_engine *e, const char *host, char *out, size_t out_len)
 {
@@ -191,12 +221,34 @@ static void registered_domain(struct pt_detect_engine *e, const char *host, char
 		e->stats.psl_fallbacks++;
 		reg = host;
 	}
-	snprintf(out, out_len, "%s", reg);
+	append(out, out_len, 0, reg);
 }
 
 static const char *field(const struct pt_workload *w, enum pt_workload_field f)
 {
 	return w->field[f] != NULL ? w->field[f] : "";
+}
+
+/*
+ * The name an external responder goes by in baselines: from a DNS answer the sensor saw, else the TLS/QUIC SNI or
+ * HTTP Host (which the client chose), as a registered domain in @p peer. @return where it came from ("dns", "sni",
+ * "http_host"), or NULL when there is none (@p peer untouched).
+ */
+static const char *external_name(struct pt_detect_engine *e, const struct pt_flow_record *rec, const char *domain,
+				 char peer[PT_BASELINE_PEER_LEN])
+{
+	char host[PT_BASELINE_PEER_LEN];
+	const char *source;
+
+	if (domain != NULL && host_of(domain, host, sizeof(host)))
+		source = "dns";
+	else if (rec->has_dpi && (rec->dpi.kind == PT_DPI_KIND_TLS || rec->dpi.kind == PT_DPI_KIND_QUIC ||
+				  rec->dpi.kind == PT_DPI_KIND_HTTP) && host_of(rec->dpi.server_name, host, sizeof(host)))
+		source = rec->dpi.kind == PT_DPI_KIND_HTTP ? "http_host" : "sni";
+	else
+		return NULL;
+	registered_domain(e, host, peer, PT_BASELINE_PEER_LEN);
+	return source;
 }
 
 /* Side @p s (0 originator, 1 responder) of @p rec. */
@@ -206,36 +258,37 @@ static void describe_side(struct pt_detect_engine *e, const struct pt_flow_recor
 	const struct pt_flow *f = &rec->flow;
 	const struct pt_workload *w = rec->workload[s];
 	uint8_t scope = s == 0 ? rec->orig_scope : rec->resp_scope;
-	char host[PT_BASELINE_PEER_LEN];
 
-	memset(d, 0, sizeof(*d));
 	d->w = w;
 	d->geo = &rec->geo[s];
+	d->name_source = NULL;
+	d->has_key = false;
+	d->key[0] = '\0';
 	pt_addr_format(f->key.ip_version, s == 0 ? pt_flow_orig_addr(f) : pt_flow_resp_addr(f), d->addr);
 	d->external = !pt_identity_scope_is_internal(scope);
 	if (w != NULL && rec->workload_match[s] == PT_WORKLOAD_MATCH_NETWORK) {
 		const char *name = field(w, PT_WORKLOAD_F_WORKLOAD)[0] ? field(w, PT_WORKLOAD_F_WORKLOAD)
 								       : field(w, PT_WORKLOAD_F_NODE);
 
-		snprintf(d->key, sizeof(d->key), "net/%s", name);
+		join(d->key, sizeof(d->key), "net", name, NULL);
 		d->peer_kind = PT_PEER_NETWORK;
-		snprintf(d->peer, sizeof(d->peer), "%s", name);
+		append(d->peer, sizeof(d->peer), 0, name);
 		d->has_key = !d->external;
 		return;
 	}
 	if (w != NULL && w->kind == PT_WORKLOAD_NODE) {
-		snprintf(d->key, sizeof(d->key), "node/%s", field(w, PT_WORKLOAD_F_NODE));
+		join(d->key, sizeof(d->key), "node", field(w, PT_WORKLOAD_F_NODE), NULL);
 		d->peer_kind = PT_PEER_NODE;
-		snprintf(d->peer, sizeof(d->peer), "%s", field(w, PT_WORKLOAD_F_NODE));
+		append(d->peer, sizeof(d->peer), 0, field(w, PT_WORKLOAD_F_NODE));
 		d->has_key = true;
 		return;
 	}
 	if (w != NULL && w->kind == PT_WORKLOAD_SERVICE) {
-		snprintf(d->key, sizeof(d->key), "service/%s/%s", field(w, PT_WORKLOAD_F_NAMESPACE),
-			 field(w, PT_WORKLOAD_F_WORKLOAD));
+		const char *ns = field(w, PT_WORKLOAD_F_NAMESPACE), *name = field(w, PT_WORKLOAD_F_WORKLOAD);
+
+		join(d->key, sizeof(d->key), "service", ns, name);
 		d->peer_kind = PT_PEER_SERVICE;
-		snprintf(d->peer, sizeof(d->peer), "%s/%s", field(w, PT_WORKLOAD_F_NAMESPACE),
-			 field(w, PT_WORKLOAD_F_WORKLOAD));
+		join(d->peer, sizeof(d->peer), ns, name, NULL);
 		d->has_key = true;
 		return;
 	}
@@ -244,37 +297,25 @@ static void describe_side(struct pt_detect_engine *e, const struct pt_flow_recor
 
 		if (name[0] == '\0')
 			kind = "Pod", name = field(w, PT_WORKLOAD_F_POD);
-		snprintf(d->key, sizeof(d->key), "%s/%s/%s", field(w, PT_WORKLOAD_F_NAMESPACE), kind, name);
+		join(d->key, sizeof(d->key), field(w, PT_WORKLOAD_F_NAMESPACE), kind, name);
 		d->peer_kind = PT_PEER_WORKLOAD;
-		snprintf(d->peer, sizeof(d->peer), "%s", d->key);
+		append(d->peer, sizeof(d->peer), 0, d->key);
 		d->has_key = true;
 		return;
 	}
 	if (!d->external) {
-		snprintf(d->key, sizeof(d->key), "ip/%s", d->addr);
+		join(d->key, sizeof(d->key), "ip", d->addr, NULL);
 		d->peer_kind = PT_PEER_INTERNAL_IP;
-		snprintf(d->peer, sizeof(d->peer), "%s", d->addr);
+		append(d->peer, sizeof(d->peer), 0, d->addr);
 		d->has_key = true;
 		return;
 	}
-	/*
-	 * External: the responder's name from a DNS answer the sensor saw, else the TLS/QUIC SNI or HTTP Host (which
-	 * the client chose: name_source says which), else the address.
-	 */
+	/* External: by name (the responder only), else the address. */
 	d->peer_kind = PT_PEER_EXTERNAL_IP;
-	snprintf(d->peer, sizeof(d->peer), "%s", d->addr);
-	if (s != 1)
-		return;
-	if (domain != NULL && host_of(domain, host, sizeof(host))) {
-		d->name_source = "dns";
-	} else if (rec->has_dpi && (rec->dpi.kind == PT_DPI_KIND_TLS || rec->dpi.kind == PT_DPI_KIND_QUIC ||
-				    rec->dpi.kind == PT_DPI_KIND_HTTP) && host_of(rec->dpi.server_name, host, sizeof(host))) {
-		d->name_source = rec->dpi.kind == PT_DPI_KIND_HTTP ? "http_host" : "sni";
-	} else {
-		return;
-	}
-	d->peer_kind = PT_PEER_DOMAIN;
-	registered_domain(e, host, d->peer, sizeof(d->peer));
+	if (s == 1 && (d->name_source = external_name(e, rec, domain, d->peer)) != NULL)
+		d->peer_kind = PT_PEER_DOMAIN;
+	else
+		append(d->peer, sizeof(d->peer), 0, d->addr);
 }
 
 /* ICMP flows are attempts only as echo requests; other ICMP (errors, replies seen alone) is not an edge. */
@@ -427,18 +468,22 @@ static void scan_alert(struct pt_detect_engine *e, const struct pt_flow_record *
 	pt_detect_alert_commit(sink);
 }
 
-static void scan_check(struct pt_detect_engine *e, const struct pt_flow_record *rec, const struct detect_side *orig,
+/*
+ * A final record's attempt (@p failed: attempt_failed()) into the scan detector. The originator is described
+ * (its key and address text) only for an alert: most attempts raise none.
+ */
+static void scan_check(struct pt_detect_engine *e, const struct pt_flow_record *rec, bool failed,
 		       const struct pt_detect_sink *sink)
 {
 	const struct pt_flow *f = &rec->flow;
 	struct pt_scan_finding found[PT_SCAN_KIND_MAX];
-	struct pt_scan_attempt at = { .ip_version = f->key.ip_version, .transport = f->key.proto,
-				      .failed = attempt_failed(f), .ts_ns = f->first_ns };
-	char cid[PT_FLOW_COMMUNITY_ID_LEN];
+	struct pt_scan_attempt at = { .ip_version = f->key.ip_version, .transport = f->key.proto, .failed = failed,
+				      .ts_ns = f->first_ns, .flow = f };
+	struct detect_side orig;
 	uint32_t n;
 
 	e->stats.scan_attempts++;
-	if (exempt(e, orig->w)) {
+	if (exempt(e, rec->workload[0])) {
 		e->stats.scan_exempt++;
 		return;
 	}
@@ -450,10 +495,12 @@ static void scan_check(struct pt_detect_engine *e, const struct pt_flow_record *
 	memcpy(at.src, pt_flow_orig_addr(f), 16);
 	memcpy(at.dst, pt_flow_resp_addr(f), 16);
 	at.port = (f->key.proto == 1 || f->key.proto == 58) ? pt_flow_orig_port(f) : pt_flow_resp_port(f);
-	at.community_id = pt_flow_community_id(f, 0, cid);
 	n = pt_scan_observe(e->scan, &at, found);
+	if (n == 0)
+		return;
+	describe_side(e, rec, 0, NULL, &orig);
 	for (uint32_t i = 0; i < n; i++)
-		scan_alert(e, rec, orig, &found[i], sink);
+		scan_alert(e, rec, &orig, &found[i], sink);
 }
 
 /*
@@ -481,11 +528,11 @@ static void baseline_check(struct pt_detect_engine *e, const struct pt_flow_reco
 
 	edge.port = (f->key.proto == 1 || f->key.proto == 58) ? pt_flow_orig_port(f) : pt_flow_resp_port(f);
 	if (rec->has_dpi && strcmp(rec->dpi.protocol, "unknown") != 0)
-		snprintf(edge.app, sizeof(edge.app), "%s", rec->dpi.protocol);
+		append(edge.app, sizeof(edge.app), 0, rec->dpi.protocol);
 	if (orig->has_key) {
 		edge.direction = PT_BASELINE_OUT;
 		edge.peer_kind = resp->peer_kind;
-		memcpy(edge.peer, resp->peer, sizeof(edge.peer));
+		memcpy(edge.peer, resp->peer, strlen(resp->peer) + 1);
 		e->stats.edges_checked++;
 		v = pt_baseline_observe(e->baseline, orig->key, &edge, resp->external ? resp->geo->as_number : 0,
 					resp->external ? resp->geo->country_iso_code : NULL, f->first_ns, &info);
@@ -500,7 +547,7 @@ static void baseline_check(struct pt_detect_engine *e, const struct pt_flow_reco
 	if (resp->has_key && !orig->external) {
 		edge.direction = PT_BASELINE_IN;
 		edge.peer_kind = orig->peer_kind;
-		memcpy(edge.peer, orig->peer, sizeof(edge.peer));
+		memcpy(edge.peer, orig->peer, strlen(orig->peer) + 1);
 		v = pt_baseline_observe(e->baseline, resp->key, &edge, orig->external ? orig->geo->as_number : 0,
 					orig->external ? orig->geo->country_iso_code : NULL, f->first_ns, NULL);
 		if (v == PT_BASELINE_FULL || v == PT_BASELINE_NO_ROOM)
@@ -512,18 +559,23 @@ void pt_detect_engine_record(struct pt_detect_engine *e, const struct pt_flow_re
 			     const struct pt_detect_sink *sink)
 {
 	const struct pt_flow *f = &rec->flow;
-	bool final = rec->event != PT_FLOW_EVENT_UPDATE;
+	bool final = rec->event != PT_FLOW_EVENT_UPDATE, failed;
 	struct detect_side orig, resp;
 
 	e->stats.records++;
 	if (!is_attempt(f))
 		return;
+	failed = attempt_failed(f);
+	if (final && e->scan != NULL)
+		scan_check(e, rec, failed, sink);
+	/* A flow is checked once: at its first interim record, or at its end when it had none. */
+	if (e->baseline == NULL || (f->tcp_seen[0] & PT_FLOW_UPDATE_SENT) || failed) {
+		/* psl_fallbacks has always counted every attempt's external name, checked or not: it still does. */
+		if (rec->workload[1] == NULL && !pt_identity_scope_is_internal(rec->resp_scope))
+			external_name(e, rec, domain, resp.peer);
+		return;
+	}
 	describe_side(e, rec, 0, NULL, &orig);
 	describe_side(e, rec, 1, domain, &resp);
-	if (final && e->scan != NULL)
-		scan_check(e, rec, &orig, sink);
-	/* A flow is checked once: at its first interim record, or at its end when it had none. */
-	if (e->baseline == NULL || (f->tcp_seen[0] & PT_FLOW_UPDATE_SENT) || attempt_failed(f))
-		return;
 	baseline_check(e, rec, &orig, &resp, sink);
 }

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "detect_scan.h"
 #include "pt_util.h"
+#include "scan_priv.h"
 
 /*
  * Windows slide by reset: a victim's (or port's) set starts at the first failed attempt counted into it, and an
@@ -14,108 +14,6 @@
  * too. Each set holds at most its threshold, so the thresholds may not exceed SCAN_SET_MAX. When a source's
  * runs are all taken, the one with the fewest live targets is taken over (scan_run_weaker()).
  */
-#define SCAN_VICTIMS 8                      /* victims a source is followed on for vertical scans */
-#define SCAN_PORTS 8                        /* (transport, port)s a source is followed on for horizontal scans */
-#define SCAN_SET_MAX 64                     /* the largest exact set, so the highest threshold */
-#define SCAN_FLOWS 16                       /* community ids of a source's last counted failed attempts */
-#define SCAN_TRW_DSTS 64                    /* destinations a source was last seen contacting first (FIFO) */
-#define SCAN_SOURCES_MAX (1u << 24)
-#define SCAN_NONE UINT32_MAX
-
-/* One run of a set of distinct targets, from its first counted attempt until a finding or the window ends it. */
-struct scan_run {
-	uint64_t first_ns;
-	uint32_t gen;                       /* 0: unused; else names this run (for the community ids) */
-	uint32_t seen;                      /* the source's attempt number when last counted: the stalest goes */
-	uint32_t n, failures;               /* targets in the set; failed attempts in the run */
-};
-
-/* Vertical: the failed ports (transport << 16 | port) of one victim, kept in the source's slice of vport[]. */
-struct scan_victim {
-	uint8_t addr[16];
-	struct scan_run run;
-};
-
-/* Horizontal: the failed victims of one (transport, port) as keys in hvictim[], with the lowest and highest. */
-struct scan_port {
-	uint8_t lo[16], hi[16];
-	uint16_t port;
-	uint8_t transport;
-	struct scan_run run;
-};
-
-/*
- * A counted attempt (failed, or a first contact of the walk), the runs it counted in (by kind; 0 for none), and
- * what a finding lists it by: the community id the caller gave, or what its flow's id is made from (the source
- * is the originator), so that the SHA-1 is computed only for the few attempts a finding lists.
- */
-struct scan_flow {
-	uint32_t gen[PT_SCAN_KIND_MAX];
-	bool by_flow;                       /* tuple, else id */
-	union {
-		char id[PT_FLOW_COMMUNITY_ID_LEN];
-		struct {
-			uint8_t dst[16];            /* the responder */
-			uint16_t orig_port, resp_port;
-			uint8_t transport;
-			uint8_t orig_side;          /* the flow key's side of the originator */
-		} tuple;
-	};
-};
-
-/* The Threshold Random Walk over first contacts; contacted destinations are a FIFO of keys in dst[]. */
-struct scan_walk {
-	double llr;                         /* log of the likelihood ratio scanner : benign */
-	uint64_t first_ns;
-	uint32_t gen, contacts, failures;   /* contacts == 0: no walk under way */
-	uint32_t n_dst, next_dst;
-	uint8_t lo[16], hi[16];
-};
-
-struct scan_source {
-	uint8_t addr[16];
-	uint8_t ip_version;
-	uint8_t next_flow;                  /* the oldest of flow[], overwritten next */
-	uint32_t prev, next;                /* LRU list, most recently seen first */
-	uint64_t hash;
-	uint32_t seq, gen;                  /* attempts seen; runs started */
-	struct scan_victim victim[SCAN_VICTIMS];
-	struct scan_port port[SCAN_PORTS];
-	struct scan_flow flow[SCAN_FLOWS];
-	struct scan_walk walk;
-};
-
-struct pt_scan {
-	struct pt_scan_config cfg;
-	double log_success, log_failure;    /* the walk's steps */
-	double log_eta1, log_eta0;          /* its thresholds */
-	uint64_t seed;
-	struct scan_source *src;            /* cfg.max_sources; [0, count) in use */
-	uint32_t *vport;                    /* SCAN_VICTIMS * vertical_ports per source */
-	uint32_t *hvictim;                  /* SCAN_PORTS * horizontal_hosts per source */
-	uint32_t *dst;                      /* SCAN_TRW_DSTS per source, when cfg.trw */
-	uint32_t *index;                    /* open addressing: source slot + 1, 0 = empty */
-	uint32_t index_mask;
-	uint32_t count, lru_head, lru_tail;
-	uint64_t memory;
-	struct pt_scan_stats stats;
-};
-
-static uint64_t scan_mix(uint64_t x)        /* splitmix64's finaliser */
-{
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-static uint64_t scan_hash(uint64_t seed, const uint8_t addr[16])
-{
-	uint64_t a, b;
-
-	memcpy(&a, addr, 8);
-	memcpy(&b, addr + 8, 8);
-	return scan_mix(scan_mix(a ^ seed) ^ b);
-}
 
 /*
  * A destination as a set key: an IPv4 address exactly; an IPv6 one by a 32-bit hash, seeded at create so that
@@ -194,112 +92,13 @@ void pt_scan_free(struct pt_scan *s)
 	free(s);
 }
 
-/* ---- the source table: open addressing by address, LRU order for eviction ---- */
-
-/* The index position of the source, or of the empty slot where it would go. */
-static uint32_t scan_find(const struct pt_scan *s, uint64_t hash, uint8_t ip_version, const uint8_t addr[16])
-{
-	uint32_t i = (uint32_t)hash & s->index_mask;
-
-	while (s->index[i] != 0) {
-		const struct scan_source *src = &s->src[s->index[i] - 1];
-
-		if (src->hash == hash && src->ip_version == ip_version && memcmp(src->addr, addr, 16) == 0)
-			break;
-		i = (i + 1) & s->index_mask;
-	}
-	return i;
-}
-
-/* Remove index slot @p i, shifting later entries of its run back (no tombstones). */
-static void scan_index_remove(struct pt_scan *s, uint32_t i)
-{
-	uint32_t j = i;
-
-	s->index[i] = 0;
-	for (;;) {
-		uint32_t home;
-
-		j = (j + 1) & s->index_mask;
-		if (s->index[j] == 0)
-			return;
-		home = (uint32_t)s->src[s->index[j] - 1].hash & s->index_mask;
-		/* Move j back to i when its home is not in (i, j] (cyclically). */
-		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
-			s->index[i] = s->index[j];
-			s->index[j] = 0;
-			i = j;
-		}
-	}
-}
-
-static void scan_lru_unlink(struct pt_scan *s, uint32_t slot)
-{
-	struct scan_source *src = &s->src[slot];
-
-	if (src->prev != SCAN_NONE)
-		s->src[src->prev].next = src->next;
-	else
-		s->lru_head = src->next;
-	if (src->next != SCAN_NONE)
-		s->src[src->next].prev = src->prev;
-	else
-		s->lru_tail = src->prev;
-}
-
-static void scan_lru_push(struct pt_scan *s, uint32_t slot)
-{
-	struct scan_source *src = &s->src[slot];
-
-	src->prev = SCAN_NONE;
-	src->next = s->lru_head;
-	if (s->lru_head != SCAN_NONE)
-		s->src[s->lru_head].prev = slot;
-	else
-		s->lru_tail = slot;
-	s->lru_head = slot;
-}
-
-/* The source's state, made (in a free slot or the least recently seen source's) when it has none. */
-static struct scan_source *scan_source_get(struct pt_scan *s, uint8_t ip_version, const uint8_t addr[16])
-{
-	uint64_t hash = scan_hash(s->seed ^ ip_version, addr);
-	uint32_t pos = scan_find(s, hash, ip_version, addr), slot;
-	struct scan_source *src;
-
-	if (s->index[pos] != 0) {
-		slot = s->index[pos] - 1;
-		scan_lru_unlink(s, slot);
-		scan_lru_push(s, slot);
-		return &s->src[slot];
-	}
-	if (s->count < s->cfg.max_sources) {
-		slot = s->count++;
-	} else {
-		slot = s->lru_tail;
-		src = &s->src[slot];
-		scan_lru_unlink(s, slot);
-		scan_index_remove(s, scan_find(s, src->hash, src->ip_version, src->addr));
-		s->stats.sources_evicted++;
-		pos = scan_find(s, hash, ip_version, addr);     /* the removal may have moved the run */
-	}
-	src = &s->src[slot];
-	memset(src, 0, sizeof(*src));
-	memcpy(src->addr, addr, 16);
-	src->ip_version = ip_version;
-	src->hash = hash;
-	s->index[pos] = slot + 1;
-	scan_lru_push(s, slot);
-	return src;
-}
-
 /* ---- counting ---- */
 
 static void scan_minmax(uint8_t lo[16], uint8_t hi[16], const uint8_t addr[16])
 {
-	if (memcmp(addr, lo, 16) < 0)
+	if (scan_addr_less(addr, lo))
 		memcpy(lo, addr, 16);
-	if (memcmp(addr, hi, 16) > 0)
+	if (scan_addr_less(hi, addr))
 		memcpy(hi, addr, 16);
 }
 
@@ -329,22 +128,16 @@ static uint32_t scan_run_live(const struct pt_scan *s, const struct scan_run *r,
 }
 
 /*
- * Whether run @p e is to be taken over before @p best: an unused one first, else the one with the fewest live
- * targets, else the least recently counted. Keeping the fullest runs (not the most recent) is what finds a scan
- * that interleaves more victims or ports than there are runs, as nmap does over a subnet: the busiest targets
- * keep their runs and reach the threshold while the others take turns in the weakest one.
+ * Whether run @p e is to be taken over before @p best, both taken (an unused one goes first): the one with the
+ * fewest live targets, else the least recently counted. Keeping the fullest runs (not the most recent) is what
+ * finds a scan that interleaves more victims or ports than there are runs, as nmap does over a subnet: the
+ * busiest targets keep their runs and reach the threshold while the others take turns in the weakest one.
  */
 static bool scan_run_weaker(const struct pt_scan *s, const struct scan_source *src, const struct scan_run *e,
 			    const struct scan_run *best, uint64_t ts_ns)
 {
-	uint32_t ne, nb;
+	uint32_t ne = scan_run_live(s, e, ts_ns), nb = scan_run_live(s, best, ts_ns);
 
-	if (best->gen == 0)
-		return false;
-	if (e->gen == 0)
-		return true;
-	ne = scan_run_live(s, e, ts_ns);
-	nb = scan_run_live(s, best, ts_ns);
 	if (ne != nb)
 		return ne < nb;
 	return src->seq - e->seen > src->seq - best->seen;
@@ -354,24 +147,28 @@ static bool scan_run_weaker(const struct pt_scan *s, const struct scan_source *s
 static struct scan_victim *scan_vertical(struct pt_scan *s, struct scan_source *src, const struct pt_scan_attempt *a,
 					 const uint8_t dst[16])
 {
-	uint32_t key = (uint32_t)a->transport << 16 | a->port, *ports;
-	struct scan_victim *v = NULL, *stalest = &src->victim[0];
+	uint32_t key = (uint32_t)a->transport << 16 | a->port, *ports, used = src->victims_used;
+	struct scan_victim *v = NULL;
 
-	for (uint32_t i = 0; i < SCAN_VICTIMS && v == NULL; i++) {
-		struct scan_victim *e = &src->victim[i];
-
-		if (e->run.gen != 0 && memcmp(e->addr, dst, 16) == 0)
-			v = e;
-		else if (scan_run_weaker(s, src, &e->run, &stalest->run, a->ts_ns))
-			stalest = e;
-	}
+	for (uint32_t m = used; m != 0 && v == NULL; m &= m - 1)
+		if (scan_addr_equal(src->victim[__builtin_ctz(m)].addr, dst))
+			v = &src->victim[__builtin_ctz(m)];
 	if (v == NULL) {
-		v = stalest;
+		uint32_t t = 0;
+
+		if (used != (1u << SCAN_VICTIMS) - 1)
+			t = (uint32_t)__builtin_ctz(~used);                 /* the first never taken */
+		else
+			for (uint32_t i = 1; i < SCAN_VICTIMS; i++)
+				if (scan_run_weaker(s, src, &src->victim[i].run, &src->victim[t].run, a->ts_ns))
+					t = i;
+		src->victims_used = (uint8_t)(used | 1u << t);
+		v = &src->victim[t];
 		memset(v, 0, sizeof(*v));
 		memcpy(v->addr, dst, 16);
 	}
 	scan_run_count(s, src, &v->run, a->ts_ns);
-	ports = &s->vport[((size_t)(src - s->src) * SCAN_VICTIMS + (size_t)(v - src->victim)) * s->cfg.vertical_ports];
+	ports = &s->vport[((size_t)src->slot * SCAN_VICTIMS + (size_t)(v - src->victim)) * s->cfg.vertical_ports];
 	for (uint32_t i = 0; i < v->run.n; i++)
 		if (ports[i] == key)
 			return NULL;
@@ -383,25 +180,32 @@ static struct scan_victim *scan_vertical(struct pt_scan *s, struct scan_source *
 static struct scan_port *scan_horizontal(struct pt_scan *s, struct scan_source *src, const struct pt_scan_attempt *a,
 					 const uint8_t dst[16])
 {
-	uint32_t key = scan_dst_key(s, a->ip_version, dst), *victims;
-	struct scan_port *p = NULL, *stalest = &src->port[0];
+	uint32_t key = scan_dst_key(s, a->ip_version, dst), *victims, used = src->ports_used;
+	struct scan_port *p = NULL;
 
-	for (uint32_t i = 0; i < SCAN_PORTS && p == NULL; i++) {
-		struct scan_port *e = &src->port[i];
+	for (uint32_t m = used; m != 0 && p == NULL; m &= m - 1) {
+		struct scan_port *e = &src->port[__builtin_ctz(m)];
 
-		if (e->run.gen != 0 && e->transport == a->transport && e->port == a->port)
+		if (e->transport == a->transport && e->port == a->port)
 			p = e;
-		else if (scan_run_weaker(s, src, &e->run, &stalest->run, a->ts_ns))
-			stalest = e;
 	}
 	if (p == NULL) {
-		p = stalest;
+		uint32_t t = 0;
+
+		if (used != (1u << SCAN_PORTS) - 1)
+			t = (uint32_t)__builtin_ctz(~used);
+		else
+			for (uint32_t i = 1; i < SCAN_PORTS; i++)
+				if (scan_run_weaker(s, src, &src->port[i].run, &src->port[t].run, a->ts_ns))
+					t = i;
+		src->ports_used = (uint8_t)(used | 1u << t);
+		p = &src->port[t];
 		memset(p, 0, sizeof(*p));
 		p->transport = a->transport;
 		p->port = a->port;
 	}
 	scan_run_count(s, src, &p->run, a->ts_ns);
-	victims = &s->hvictim[((size_t)(src - s->src) * SCAN_PORTS + (size_t)(p - src->port)) *
+	victims = &s->hvictim[((size_t)src->slot * SCAN_PORTS + (size_t)(p - src->port)) *
 			      s->cfg.horizontal_hosts];
 	for (uint32_t i = 0; i < p->run.n; i++)
 		if (victims[i] == key)
@@ -424,7 +228,7 @@ static struct scan_port *scan_horizontal(struct pt_scan *s, struct scan_source *
 static bool scan_walk_step(struct pt_scan *s, struct scan_source *src, const struct pt_scan_attempt *a,
 			   const uint8_t dst[16])
 {
-	uint32_t key = scan_dst_key(s, a->ip_version, dst), *set = &s->dst[(size_t)(src - s->src) * SCAN_TRW_DSTS];
+	uint32_t key = scan_dst_key(s, a->ip_version, dst), *set = &s->dst[(size_t)src->slot * SCAN_TRW_DSTS];
 	struct scan_walk *w = &src->walk;
 
 	for (uint32_t i = 0; i < w->n_dst; i++)
@@ -457,33 +261,35 @@ static void scan_flow_push(struct scan_source *src, const uint32_t gen[PT_SCAN_K
 			   const struct pt_scan_attempt *a, const uint8_t dst[16])
 {
 	struct scan_flow *f = &src->flow[src->next_flow];
+	uint16_t bit = (uint16_t)(1u << src->next_flow);
 
 	memcpy(f->gen, gen, sizeof(f->gen));
-	f->by_flow = a->flow != NULL;
-	if (f->by_flow) {
-		const struct pt_flow *fl = a->flow;
-
+	src->flows_used |= bit;
+	if (a->flow != NULL) {
+		src->flows_by_flow |= bit;
 		memcpy(f->tuple.dst, dst, 16);
-		f->tuple.orig_port = pt_flow_orig_port(fl);
-		f->tuple.resp_port = pt_flow_resp_port(fl);
-		f->tuple.transport = fl->key.proto;
-		f->tuple.orig_side = fl->orig_side;
+		f->tuple.orig_port = pt_flow_orig_port(a->flow);
+		f->tuple.resp_port = pt_flow_resp_port(a->flow);
+		f->tuple.transport = a->flow->key.proto;
+		f->tuple.orig_side = a->flow->orig_side;
 	} else {
 		size_t len = strnlen(a->community_id, sizeof(f->id) - 1);
 
+		src->flows_by_flow &= (uint16_t)~bit;
 		memcpy(f->id, a->community_id, len);
 		f->id[len] = '\0';
 	}
 	src->next_flow = (uint8_t)((src->next_flow + 1) % SCAN_FLOWS);
 }
 
-/* The community id an entry of the source's ring lists: the flow's, made again from its key. */
-static void scan_flow_id(const struct scan_source *src, const struct scan_flow *e, char out[PT_FLOW_COMMUNITY_ID_LEN])
+/* The community id entry @p i of the source's ring lists: as given, or the flow's, made again from its key. */
+static void scan_flow_id(const struct scan_source *src, uint32_t i, char out[PT_FLOW_COMMUNITY_ID_LEN])
 {
+	const struct scan_flow *e = &src->flow[i];
 	struct pt_flow fl = { .orig_side = e->tuple.orig_side };
 	unsigned int o = e->tuple.orig_side;
 
-	if (!e->by_flow) {
+	if (!(src->flows_by_flow & (1u << i))) {
 		memcpy(out, e->id, PT_FLOW_COMMUNITY_ID_LEN);
 		return;
 	}
@@ -496,6 +302,12 @@ static void scan_flow_id(const struct scan_source *src, const struct scan_flow *
 	pt_flow_community_id(&fl, 0, out);
 }
 
+/* Whether entry @p i of the source's ring holds an attempt counted in run @p gen of @p kind. */
+static bool scan_flow_in(const struct scan_source *src, uint32_t i, enum pt_scan_kind kind, uint32_t gen)
+{
+	return (src->flows_used & (1u << i)) && src->flow[i].gen[kind] == gen;
+}
+
 /* The community ids of the run's last PT_SCAN_FLOWS_MAX counted attempts still held, oldest first. */
 static void scan_finding_flows(const struct scan_source *src, enum pt_scan_kind kind, uint32_t gen,
 			       struct pt_scan_finding *f)
@@ -503,17 +315,17 @@ static void scan_finding_flows(const struct scan_source *src, enum pt_scan_kind 
 	uint32_t match = 0, skip;
 
 	for (uint32_t i = 0; i < SCAN_FLOWS; i++)
-		match += src->flow[i].gen[kind] == gen;
+		match += scan_flow_in(src, i, kind, gen);
 	skip = match > PT_SCAN_FLOWS_MAX ? match - PT_SCAN_FLOWS_MAX : 0;
-	for (uint32_t i = 0; i < SCAN_FLOWS; i++) {
-		const struct scan_flow *e = &src->flow[(src->next_flow + i) % SCAN_FLOWS];
+	for (uint32_t k = 0; k < SCAN_FLOWS; k++) {
+		uint32_t i = (src->next_flow + k) % SCAN_FLOWS;
 
-		if (e->gen[kind] != gen)
+		if (!scan_flow_in(src, i, kind, gen))
 			continue;
 		if (skip > 0)
 			skip--;
 		else
-			scan_flow_id(src, e, f->flows[f->n_flows++]);
+			scan_flow_id(src, i, f->flows[f->n_flows++]);
 	}
 }
 
@@ -578,7 +390,10 @@ static void scan_report_horizontal(uint8_t ip_version, const struct scan_port *p
 static void scan_addr(uint8_t ip_version, const uint8_t addr[16], uint8_t out[16])
 {
 	memset(out, 0, 16);
-	memcpy(out, addr, ip_version == 4 ? 4 : 16);
+	if (ip_version == 4)
+		memcpy(out, addr, 4);       /* constant sizes: a move each, not a copy loop */
+	else
+		memcpy(out, addr, 16);
 }
 
 uint32_t pt_scan_observe(struct pt_scan *s, const struct pt_scan_attempt *a, struct pt_scan_finding *out)

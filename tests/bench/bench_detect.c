@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* bench_detect.c - Control-side detections benchmark: flow records per second through pt_detect_engine_record, and a digest of what it raised. */
+/* bench_detect.c - Control-side detections benchmark: records per second through the engine, and a digest of its alerts. */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -18,8 +18,9 @@
  *                   scans over IPv4 and IPv6, ICMP and UDP, floods, capture loss, interim records.
  *   mix-small [N]   the same with detect.scan.max_sources 64 (sources evicted and taken over all the time) and
  *                   baseline.max_edges and max_workloads 16 (full baselines).
- * Every mode prints a digest of every alert raised (rule, time, severity, message, key, evidence, community
- * ids) and of the counters: two builds that print the same digest raised the same things.
+ * SEED changes the random choices. Every mode prints a digest of every alert raised (rule, time, severity,
+ * message, key, evidence, community ids) and of the counters: two builds that print the same digest raised the
+ * same things.
  */
 
 #define SEC 1000000000ULL
@@ -44,20 +45,11 @@ struct digest {
 	struct pt_alert slot;
 };
 
-static const struct pt_alert_rule *const *rules(void)
-{
-	static const struct pt_alert_rule *r[8];
-
-	r[0] = &pt_detect_rule_new_external;
-	r[1] = &pt_detect_rule_lateral;
-	r[2] = &pt_detect_rule_scan_vertical;
-	r[3] = &pt_detect_rule_scan_horizontal;
-	r[4] = &pt_detect_rule_scan_slow;
-	r[5] = &pt_detect_rule_baseline_full;
-	r[6] = &pt_detect_rule_scan_suppressed;
-	r[7] = NULL;
-	return r;
-}
+static const struct pt_alert_rule *const rules[] = {
+	&pt_detect_rule_new_external, &pt_detect_rule_lateral, &pt_detect_rule_scan_vertical,
+	&pt_detect_rule_scan_horizontal, &pt_detect_rule_scan_slow, &pt_detect_rule_baseline_full,
+	&pt_detect_rule_scan_suppressed, NULL
+};
 
 static void mix(struct digest *d, const void *p, size_t len)
 {
@@ -83,7 +75,7 @@ static void sink_commit(void *ctx)
 {
 	struct digest *d = ctx;
 	const struct pt_alert *a = &d->slot;
-	const struct pt_alert_rule *const *r = rules();
+	const struct pt_alert_rule *const *r = rules;
 
 	d->alerts++;
 	for (int i = 0; r[i] != NULL; i++)
@@ -136,10 +128,10 @@ static void digest_stats(struct digest *d, const struct pt_detect_engine *e)
 	mix_u64(d, st.baseline.workloads_refused);
 	printf("  stats: records %" PRIu64 " attempts %" PRIu64 " exempt %" PRIu64 " lossy %" PRIu64 " suppressed %"
 	       PRIu64 " sources %" PRIu64 " evicted %" PRIu64 " findings %" PRIu64 "/%" PRIu64 "/%" PRIu64
-	       " edges_checked %" PRIu64 " edges_new %" PRIu64 " learned %" PRIu64 "\n", st.records, st.scan_attempts,
-	       st.scan_exempt, st.scan_lossy, st.scan_suppressed, st.scan_sources, st.scan_sources_evicted,
-	       st.scan_findings[0], st.scan_findings[1], st.scan_findings[2], st.edges_checked, st.edges_new,
-	       st.baseline.learned);
+	       " edges_checked %" PRIu64 " edges_new %" PRIu64 " learned %" PRIu64 " psl_fallbacks %" PRIu64 "\n",
+	       st.records, st.scan_attempts, st.scan_exempt, st.scan_lossy, st.scan_suppressed, st.scan_sources,
+	       st.scan_sources_evicted, st.scan_findings[0], st.scan_findings[1], st.scan_findings[2], st.edges_checked,
+	       st.edges_new, st.baseline.learned, st.psl_fallbacks);
 }
 
 /* ---- records ---- */
@@ -327,8 +319,8 @@ static void mix_world_make(struct mix_world *w)
 	char json[512];
 
 	for (int i = 0; i < MIX_PODS; i++) {
-		snprintf(json, sizeof(json), "{\"kind\":\"pod\",\"namespace\":\"ns-%d\",\"pod\":\"app-%d-0\",\"workload_kind\":"
-			 "\"%s\",\"workload\":\"%s\",\"labels\":{\"app\":\"%s\"}}", i % 3, i,
+		snprintf(json, sizeof(json), "{\"kind\":\"pod\",\"namespace\":\"ns-%d\",\"pod\":\"app-%d-0\","
+			 "\"workload_kind\":\"%s\",\"workload\":\"%s\",\"labels\":{\"app\":\"%s\"}}", i % 3, i,
 			 i % 2 ? "StatefulSet" : "Deployment", i == 7 ? "" : i == 6 ? "prometheus" : "app",
 			 i == 6 ? "prometheus" : "app");
 		w->pod[i] = workload(json);
@@ -350,7 +342,7 @@ static void mix_world_free(struct mix_world *w)
 static const char *const mix_domains[] = { "api.example.com", "www.example.com", "cdn.example.org", "x.example.net",
 					   "203.0.113.5", "localhost", "a.b.c.d.example.co.uk", NULL };
 
-/* One answered flow from a pod to a peer: internal pods, the node, the service, a network, the metadata address, external. */
+/* One flow (mostly answered) from a pod to a pod, the node, the service, a network, the metadata address, outside. */
 static const char *benign(struct pt_flow_record *r, struct mix_world *w, uint64_t t)
 {
 	uint32_t p = (uint32_t)(rng() % MIX_PODS), kind = (uint32_t)(rng() % 9), q = (uint32_t)(rng() % MIX_PODS);
@@ -413,9 +405,10 @@ static const char *benign(struct pt_flow_record *r, struct mix_world *w, uint64_
 		if (rng() % 3 == 0) {
 			r->has_dpi = true;
 			r->dpi.kind = rng() % 2 ? PT_DPI_KIND_TLS : PT_DPI_KIND_HTTP;
-			snprintf(r->dpi.protocol, sizeof(r->dpi.protocol), "%s", r->dpi.kind == PT_DPI_KIND_TLS ? "tls" : "http");
-			snprintf(r->dpi.server_name, sizeof(r->dpi.server_name), "%s", rng() % 2 ? "Shop.Example.COM:443" :
-				 "[2001:db8::1]:8443");
+			snprintf(r->dpi.protocol, sizeof(r->dpi.protocol), "%s",
+				 r->dpi.kind == PT_DPI_KIND_TLS ? "tls" : "http");
+			snprintf(r->dpi.server_name, sizeof(r->dpi.server_name), "%s",
+				 rng() % 2 ? "Shop.Example.COM:443" : "[2001:db8::1]:8443");
 			r->dpi.risks = rng() % 4 == 0 ? 1ULL << 10 : 0;
 		}
 		break;
@@ -425,7 +418,7 @@ static const char *benign(struct pt_flow_record *r, struct mix_world *w, uint64_
 		snprintf(r->dpi.protocol, sizeof(r->dpi.protocol), "%s", rng() % 2 ? "unknown" : "dns");
 	}
 	set_flow(r, v6flow ? 6 : 4, proto, src, (uint16_t)(30000 + rng() % 30000), dst, port);
-	set_outcome(r, true, false, t);
+	set_outcome(r, rng() % 8 != 0, rng() % 2 == 0, t);           /* 1 in 8 failed: not checked, still named */
 	switch (rng() % 6) {
 	case 0:
 		r->event = PT_FLOW_EVENT_UPDATE;
@@ -573,8 +566,8 @@ static void run_mix(uint32_t n, bool small, struct digest *d, const struct pt_de
 		pt_detect_engine_record(e, &r, domain, sink);
 	}
 	c1 = rte_rdtsc();
-	printf("mix (max_sources %u, max_edges %u): %u records, %.0f cycles/record\n", cfg.detect.scan.max_sources, cfg.baseline.max_edges, n,
-	       (double)(c1 - c0) / n);
+	printf("mix (max_sources %u, max_edges %u): %u records, %.0f cycles/record\n", cfg.detect.scan.max_sources,
+	       cfg.baseline.max_edges, n, (double)(c1 - c0) / n);
 	digest_stats(d, e);
 	pt_detect_engine_free(e);
 	mix_world_free(&w);
@@ -586,8 +579,10 @@ int main(int argc, char **argv)
 	uint32_t n = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 0;
 	static struct digest d = { .h = PT_FNV1A_INIT };
 	struct pt_detect_sink sink = { .reserve = sink_reserve, .commit = sink_commit, .ctx = &d };
-	const struct pt_alert_rule *const *r = rules();
+	const struct pt_alert_rule *const *r = rules;
 
+	if (argc > 3)
+		rng_state = strtoull(argv[3], NULL, 0) | 1;
 	if (strcmp(mode, "flood") == 0) {
 		flood(n ? n : 1000000, &d, &sink);
 	} else if (strcmp(mode, "mix") == 0) {
@@ -595,7 +590,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(mode, "mix-small") == 0) {
 		run_mix(n ? n : 400000, true, &d, &sink);
 	} else {
-		fprintf(stderr, "usage: bench_detect [flood|mix|mix-small] [RECORDS]\n");
+		fprintf(stderr, "usage: bench_detect [flood|mix|mix-small] [RECORDS] [SEED]\n");
 		return 2;
 	}
 	printf("  alerts %" PRIu64 ":", d.alerts);
