@@ -356,6 +356,25 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 
 static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc);
 
+/*
+ * The flows' DPI handles and identities live in side arrays indexed by slot: with a big table each is a cache
+ * miss. Ask for all of the burst's at once, so that the misses overlap instead of coming one after the other.
+ */
+static void worker_prefetch_slots(const struct pt_worker *w, struct pt_flow *const *flows, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t slot;
+
+		if (flows[i] == NULL)
+			continue;
+		slot = pt_flow_table_index(w->flows, flows[i]);
+		if (w->dpi_flows != NULL)
+			__builtin_prefetch(&w->dpi_flows[slot]);
+		if (w->identities != NULL)
+			__builtin_prefetch(&w->identities[slot]);
+	}
+}
+
 /* The first packets of each flow go to nDPI until it is done with the flow; the rest cost one load. */
 static void worker_dpi_burst(struct pt_worker *w, const struct pt_decoded *decoded, const uint8_t *const *frames,
 			     const uint64_t *ts_ns, struct pt_flow *const *flows, uint32_t n)
@@ -497,6 +516,7 @@ static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc)
 
 		if (kept > 0) {
 			pt_flow_update_burst(w->flows, decoded, wire_lens, ts_ns, flows, kept);
+			worker_prefetch_slots(w, flows, kept);
 			for (uint32_t i = 0; i < kept; i++)
 				worker_learn_dns(w, frames[i], &decoded[i], ts_ns[i], flows[i]);
 			worker_dpi_burst(w, decoded, frames, ts_ns, flows, kept);

@@ -143,13 +143,16 @@ int pt_geo_cache_lookup(struct pt_geo_cache *cache, const struct pt_geo_db *db, 
 
 	version = geo_cache_key(ip_version, addr, key);
 	e = &cache->entries[geo_cache_hash(version, key) & cache->mask];
+	geo_network_key(version, key, net);
+	n = &cache->networks[geo_network_slot(version, net)];
+	/* Both entries are likely misses in a big cache: ask for both before looking at either. */
+	__builtin_prefetch(e);
+	__builtin_prefetch(n);
 	if (geo_entry_matches(e, db, version, key)) {
 		cache->hits++;
 		*res = e->result;
 		return res->flags != 0 ? 0 : -ENOENT;
 	}
-	geo_network_key(version, key, net);
-	n = &cache->networks[geo_network_slot(version, net)];
 	if (geo_entry_matches(n, db, version, net)) {
 		cache->hits++;
 		cache->network_hits++;
