@@ -135,8 +135,9 @@ void pt_dpi_free(struct pt_dpi *dpi)
 {
 	if (dpi == NULL)
 		return;
-	/* States still in use hold strings nDPI allocated: free them. A state in the pool is all zero. */
-	for (uint32_t i = 0; i < dpi->cfg.max_states; i++)
+	/* States still in use hold strings nDPI allocated: free them. A state in the pool is all zero, and one above
+	 * the highest ever handed out was never touched (its pages were never faulted in: leave them so). */
+	for (uint32_t i = 0; i < dpi->states_touched; i++)
 		ndpi_free_flow_data(&dpi->states[i].nf);
 	pthread_mutex_lock(&ndpi_module_lock);
 	ndpi_exit_detection_module(dpi->ndpi);
@@ -209,6 +210,8 @@ static bool start(struct pt_dpi *dpi, struct pt_dpi_flow *df)
 		return false;
 	}
 	df->state = dpi->free_states[--dpi->n_free_states] + 1;
+	if (df->state > dpi->states_touched)
+		dpi->states_touched = df->state;
 	ri = dpi->free_results[--dpi->n_free_results];
 	memset(&dpi->results[ri], 0, sizeof(dpi->results[ri]));
 	df->result = ri + 1;

@@ -24,6 +24,7 @@ struct pt_dpi {
 	uint32_t *free_states;        /* stack of free state indices */
 	uint32_t *free_results;       /* stack of free result indices */
 	uint32_t n_free_states;
+	uint32_t states_touched;          /* 1 + the highest state index ever handed out */
 	uint32_t n_free_results;
 	struct pt_dpi_config cfg;
 } PT_CACHE_ALIGNED;

@@ -44,6 +44,7 @@ struct pt_flow_table {
 	uint32_t bucket_mask;
 	uint32_t max_flows;
 	uint32_t free_head;               /* free flows, chained through bucket_next */
+	uint32_t next_unused;             /* slots from here on were never used (not on the free list either) */
 	bool wheel_started;               /* cur_tick is set by the first packet or advance */
 	uint64_t cur_tick;                /* every tick < cur_tick has been moved to the pending list */
 	uint64_t now_ns;                  /* latest time given to pt_flow_advance() */

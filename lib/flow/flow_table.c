@@ -66,11 +66,10 @@ struct pt_flow_table *pt_flow_table_create(const struct pt_flow_config *cfg, pt_
 
 	memset(t->buckets, 0xff, (size_t)n_buckets * sizeof(uint32_t)); /* PT_FLOW_NONE */
 	memset(t->wheel, 0xff, (PT_FLOW_WHEEL_SLOTS + 1) * sizeof(uint32_t));
-	for (uint32_t i = 0; i < cfg->max_flows; i++) {
-		t->flows[i].bucket_next = i + 1 < cfg->max_flows ? i + 1 : PT_FLOW_NONE;
-		t->flows[i].wheel_slot = PT_FLOW_NONE;
-	}
-	t->free_head = 0;
+	/* Flows are handed out in slot order the first time (next_unused), so pages are touched only as the table
+	 * fills: a big table costs nothing at start, and memory grows to the cap and stays flat there. */
+	t->free_head = PT_FLOW_NONE;
+	t->next_unused = 0;
 	t->bucket_mask = n_buckets - 1;
 	t->max_flows = cfg->max_flows;
 	t->cfg = *cfg;
@@ -157,6 +156,8 @@ static uint32_t take_flow(struct pt_flow_table *t, uint64_t ts, uint32_t *used, 
 {
 	uint32_t idx = t->free_head;
 
+	if (idx == PT_FLOW_NONE && t->next_unused < t->max_flows)
+		return t->next_unused++;
 	if (PT_UNLIKELY(idx == PT_FLOW_NONE)) {
 		idx = pt_flow_wheel_oldest(t, used, n_used);
 		for (uint32_t j = 0; j < n_used; j++) {

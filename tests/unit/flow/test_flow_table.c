@@ -40,15 +40,18 @@ static void check_consistency(const struct pt_flow_table *t)
 		}
 	}
 	for (uint32_t idx = t->free_head; idx != PT_FLOW_NONE; idx = t->flows[idx].bucket_next) {
-		assert_true(idx < t->max_flows);
+		assert_true(idx < t->next_unused);
 		assert_int_equal(mark[idx], 0);
 		mark[idx] = 4;
 		assert_int_equal(t->flows[idx].wheel_slot, PT_FLOW_NONE);
 		in_free++;
 	}
+	/* Slots never handed out are in no list. */
+	for (uint32_t idx = t->next_unused; idx < t->max_flows; idx++)
+		assert_int_equal(mark[idx], 0);
 	assert_int_equal(in_buckets, t->stats.active);
 	assert_int_equal(in_wheel, t->stats.active);
-	assert_int_equal(in_free, t->max_flows - t->stats.active);
+	assert_int_equal(in_free + (t->max_flows - t->next_unused), t->max_flows - t->stats.active);
 	free(mark);
 }
 
