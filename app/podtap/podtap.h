@@ -118,6 +118,7 @@ struct pt_worker {
 	uint64_t cycles_busy;                  /* TSC cycles of busy polls: receive, decode, flows, DPI, timers */
 	uint64_t cycles_rx;                    /* of which in the capture source's receive call */
 	uint64_t preempted;                    /* involuntary context switches of the worker's thread (getrusage) */
+	uint64_t poll_gap_max;                 /* the longest time between the starts of two polls, in TSC cycles */
 	uint64_t last_poll_tsc;                /* TSC at the start of the last poll */
 	bool last_poll_busy;                   /* its cycles are added when the next poll starts */
 

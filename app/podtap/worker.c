@@ -469,6 +469,9 @@ uint32_t pt_worker_poll(struct pt_worker *w)
 
 	if (w->last_poll_busy)
 		w->cycles_busy += start - w->last_poll_tsc;
+	/* The longest time between two receive calls is how long a ring must hold what arrives (0: the first poll). */
+	if (PT_UNLIKELY(start - w->last_poll_tsc > w->poll_gap_max) && w->last_poll_tsc != 0)
+		w->poll_gap_max = start - w->last_poll_tsc;
 	w->last_poll_tsc = start;
 	worker_read_begin(w);
 	got = worker_poll_burst(w, start);

@@ -358,6 +358,7 @@ static void format_workers(struct pt_json *j, const struct pt_output_counters *c
 		pt_json_u64(j, "cycles_rx", w->cycles_rx);
 		pt_json_u64(j, "cycles_per_packet", w->packets ? w->cycles_busy / w->packets : 0);
 		pt_json_u64(j, "preempted", w->preempted);
+		pt_json_u64(j, "poll_gap_max_cycles", w->poll_gap_max);
 		pt_json_end_object(j);
 	}
 	pt_json_end_array(j);

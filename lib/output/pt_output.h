@@ -53,6 +53,7 @@ struct pt_output_worker_counters {
 	uint64_t cycles_busy;       /* TSC cycles of busy polls, receive to timer work */
 	uint64_t cycles_rx;         /* of which in the capture source's receive call */
 	uint64_t preempted;         /* involuntary context switches of the worker's thread */
+	uint64_t poll_gap_max;      /* the longest time between the starts of two polls, in TSC cycles */
 };
 
 /** The workload table and its Redis sync. */
