@@ -12,6 +12,7 @@
 
 #define WORKER_MAX_CLOCK_STEP_NS (3600 * PT_NS_PER_SEC)
 #define WORKER_RUSAGE_POLLS 65536   /* polls between two reads of the thread's context switches (a power of two) */
+#define WORKER_EXPIRY_PER_POLL 64   /* records the timer wheel may emit per poll (a few hundred microseconds at most) */
 #define WORKER_DRAIN_POLLS 1024     /* bursts a worker may still take after stop: its spread ring, at most */
 
 /* GeoIP and ASN for an external endpoint, once per record, through this worker's cache. */
@@ -357,6 +358,18 @@ static uint32_t worker_decode_burst(struct pt_worker *w, const struct pt_capture
 static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc);
 
 /*
+ * Records the timer wheel may emit in one poll: no more than the ring takes, and no more than
+ * WORKER_EXPIRY_PER_POLL, so that a second's worth of expiring flows (thousands, each a record with its GeoIP
+ * and DPI fields) is spread over the next polls instead of stalling one for milliseconds while packets wait.
+ */
+static uint32_t worker_expiry_budget(const struct pt_worker *w)
+{
+	uint32_t room = pt_spsc_ring_free_count(w->records);
+
+	return room < WORKER_EXPIRY_PER_POLL ? room : WORKER_EXPIRY_PER_POLL;
+}
+
+/*
  * The flows' DPI handles and identities live in side arrays indexed by slot: with a big table each is a cache
  * miss. Ask for all of the burst's at once, so that the misses overlap instead of coming one after the other.
  */
@@ -541,7 +554,7 @@ static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc)
 		}
 	}
 	if (w->now_ns != 0)
-		pt_flow_advance(w->flows, w->now_ns, pt_spsc_ring_free_count(w->records));
+		pt_flow_advance(w->flows, w->now_ns, worker_expiry_budget(w));
 	return n > 0 ? (uint32_t)n : 0;
 }
 
