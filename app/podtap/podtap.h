@@ -93,6 +93,7 @@ struct pt_worker {
 	bool advance_when_idle;                /* live capture: let time pass without packets */
 	bool wait_for_room;                    /* reading a file: wait for room in a ring rather than drop */
 	uint64_t max_packets;                  /* --count with one worker: receive no more (0 = no limit) */
+	uint64_t coalesce_cycles;              /* capture.coalesce_us in TSC cycles: the wait after a short burst */
 	uint64_t now_ns;                       /* packet clock: the newest packet time seen */
 	uint64_t clock_jump_candidate_ns;      /* a far-ahead packet time waiting for confirmation */
 	uint64_t idle_base_mono_ns;            /* monotonic time of the last packet, for idle advance */

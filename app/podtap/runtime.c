@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
@@ -222,6 +223,7 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 		/* --count is exact with one worker; with more, the control side stops them when their sum reaches it. */
 		if (n_workers == 1)
 			workers[n_ready].max_packets = opt->max_packets;
+		workers[n_ready].coalesce_cycles = (uint64_t)cfg->capture.coalesce_us * rte_get_tsc_hz() / 1000000;
 	}
 	if (pt_control_init(&ctl, cfg, opt, shared, workers, n_workers, cap, err, sizeof(err)) != 0) {
 		pt_log(PT_LOG_ERR, "%s", err);

@@ -32,6 +32,7 @@ const struct pt_config_key pt_config_schema[] = {
 	UINT("capture.mbufs", capture.mbufs, 1023, 16777215, "16383"),
 	UINT("capture.mbuf_cache", capture.mbuf_cache, 0, 512, "256"),
 	UINT("capture.mbuf_size", capture.mbuf_size, 128, 16384, "2048"),
+	UINT("capture.coalesce_us", capture.coalesce_us, 0, 1000, "10"),
 	BOOL("capture.rss", capture.rss, "true"),
 	BOOL("capture.promiscuous", capture.promiscuous, "true"),
 	UINT("capture.snaplen", capture.snaplen, 64, 262144, "65535"),

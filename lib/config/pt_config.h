@@ -40,6 +40,7 @@ struct pt_config {
 		uint32_t mbufs;                         /* capture.mbufs: mbufs per port pool, 1023..16777215 */
 		uint32_t mbuf_cache;                    /* capture.mbuf_cache: per-lcore mempool cache, 0..512 */
 		uint32_t mbuf_size;                     /* capture.mbuf_size: packet bytes per mbuf, 128..16384 */
+		uint32_t coalesce_us;                   /* capture.coalesce_us: DPDK wait after a short burst, 0..1000 */
 		bool rss;                               /* capture.rss: use hardware RSS queues when the port has them */
 		bool promiscuous;                       /* capture.promiscuous */
 		uint32_t snaplen;                       /* capture.snaplen: libpcap -i snapshot length, 64..262144 */

@@ -83,6 +83,7 @@ static void test_defaults(void **state)
 	assert_int_equal(c.capture.mbufs, 16383);
 	assert_int_equal(c.capture.mbuf_cache, 256);
 	assert_int_equal(c.capture.mbuf_size, 2048);
+	assert_int_equal(c.capture.coalesce_us, 10);
 	assert_true(c.capture.rss);
 	assert_true(c.capture.promiscuous);
 	assert_int_equal(c.capture.snaplen, 65535);
@@ -202,6 +203,7 @@ static const char all_keys_yaml[] =
 	"sensor:\n  name: edge-1\n"
 	"log: {level: DEBUG}\n"
 	"capture:\n  workers: 4\n  rx_descriptors: 4096\n  mbufs: \"65535\"\n  mbuf_cache: 0\n  mbuf_size: 256\n"
+	"  coalesce_us: 0\n"
 	"  rss: no\n  promiscuous: Off\n  snaplen: 262144\n  bpf_filter: 'not port 22'\n"
 	"decode:\n  decapsulate: FALSE\n  vxlan_ports:\n    - 4790\n    - 1\n    - 65535\n    - 8472\n"
 	"  geneve_port: 0\n  fragment_table_size: 1048576\n"
@@ -228,7 +230,8 @@ static const char all_keys_yaml[] =
 
 static const char *const all_keys_set[] = {
 	"sensor.name=edge-1", "log.level=DEBUG", "capture.workers=4", "capture.rx_descriptors=4096",
-	"capture.mbufs=65535", "capture.mbuf_cache=0", "capture.mbuf_size=256", "capture.rss=no",
+	"capture.mbufs=65535", "capture.mbuf_cache=0", "capture.mbuf_size=256", "capture.coalesce_us=0",
+	"capture.rss=no",
 	"capture.promiscuous=Off",
 	"capture.snaplen=262144", "capture.bpf_filter=not port 22", "decode.decapsulate=FALSE",
 	"decode.vxlan_ports=[4790, 1,65535 , 8472]", "decode.geneve_port=0",
@@ -261,6 +264,7 @@ static void check_all_keys(const struct pt_config *c)
 	assert_int_equal(c->capture.mbufs, 65535);
 	assert_int_equal(c->capture.mbuf_cache, 0);
 	assert_int_equal(c->capture.mbuf_size, 256);
+	assert_int_equal(c->capture.coalesce_us, 0);
 	assert_false(c->capture.rss);
 	assert_false(c->capture.promiscuous);
 	assert_int_equal(c->capture.snaplen, 262144);
