@@ -50,12 +50,12 @@ static void runtime_stop_workers(struct pt_control *ctl, struct pt_worker *worke
 		;
 }
 
-/* The control side's loop while workers run elsewhere: until a signal, --exit-idle, --count or the end of every
- * worker's source; then stop them and take what they flush. */
+/* The control side's loop while workers run elsewhere: until a signal, --exit-idle (@p idle_ends: not for a file,
+ * which ends on its own), --count or the end of every worker's source; then stop them and take what they flush. */
 static void runtime_control_loop(struct pt_control *ctl, struct pt_worker *workers, uint32_t n_workers,
-				 volatile sig_atomic_t *stop_signal)
+				 bool idle_ends, volatile sig_atomic_t *stop_signal)
 {
-	while (!*stop_signal && !pt_control_idle_expired(ctl) && !pt_control_count_reached(ctl) &&
+	while (!*stop_signal && !(idle_ends && pt_control_idle_expired(ctl)) && !pt_control_count_reached(ctl) &&
 	       !runtime_sources_ended(workers, n_workers)) {
 		if (pt_control_drain(ctl) == 0)
 			runtime_sleep_us(1000);
@@ -116,7 +116,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 			goto free_worker;
 		}
 		pthread_setname_np(thread, "podtap-worker");
-		runtime_control_loop(&ctl, &worker, 1, stop_signal);
+		runtime_control_loop(&ctl, &worker, 1, false, stop_signal);
 		pthread_join(thread, NULL);
 		rc = pt_control_fini(&ctl) == 0 ? 0 : 1;
 		goto free_worker;
@@ -248,7 +248,7 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 		atomic_store(&workers[never].finished, true);
 	}
 	if (w == n_workers)
-		runtime_control_loop(&ctl, workers, n_workers, stop_signal);
+		runtime_control_loop(&ctl, workers, n_workers, true, stop_signal);
 	else
 		runtime_stop_workers(&ctl, workers, n_workers);
 	rte_eal_mp_wait_lcore();
