@@ -23,9 +23,9 @@ static void on_signal(int sig)
 static void print_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: podtap [-c FILE] [-r PCAP | -i IFACE] [--flows PATH] [--alerts PATH] [--stats PATH]\n"
-		"              [--redis URL | --no-redis] [--set KEY=VALUE]... [--exit-idle SEC] [--count N]\n"
-		"              [-- EAL args]\n"
+		"Usage: podtap [-c FILE] [-r PCAP | -i IFACE | --replay PCAP [--loop N] [--replay-rate PPS]]\n"
+		"              [--flows PATH] [--alerts PATH] [--stats PATH] [--redis URL | --no-redis]\n"
+		"              [--set KEY=VALUE]... [--exit-idle SEC] [--count N] [-- EAL args]\n"
 		"\n"
 		"Passive network sensor: turns mirrored traffic into flow records (ECS JSON lines).\n"
 		"\n"
