@@ -46,6 +46,20 @@ static void control_describe_geo(const struct pt_control *ctl)
 	}
 }
 
+/* Each handle's IPv4 index is built beside the run (lib/geo): one line when it is ready, or when it cannot be. */
+static void control_log_geo_index(struct pt_control *ctl)
+{
+	const struct pt_geo_db *db = pt_geo_current(ctl->shared->geo);
+	const char *desc;
+
+	if (db == NULL || pt_geo_db_generation(db) == ctl->geo_index_logged || pt_geo_db_index_pending(db))
+		return;
+	ctl->geo_index_logged = pt_geo_db_generation(db);
+	desc = pt_geo_db_describe_index(db);
+	if (desc != NULL)
+		pt_log(pt_geo_db_indexed(db) ? PT_LOG_INFO : PT_LOG_WARN, "geo: %s", desc);
+}
+
 static struct pt_alert *control_detect_reserve(void *ctx)
 {
 	struct pt_control *ctl = ctx;
@@ -420,6 +434,7 @@ static void control_check_geo(struct pt_control *ctl, uint64_t now)
 	char msg[PT_GEO_INFO_LEN];
 	int rc;
 
+	control_log_geo_index(ctl);
 	if (ctl->cfg->geo.reload_interval_ns == 0 || now < ctl->next_geo_check_mono_ns)
 		return;
 	ctl->next_geo_check_mono_ns = now + ctl->cfg->geo.reload_interval_ns;

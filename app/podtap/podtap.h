@@ -219,6 +219,7 @@ struct pt_control {
 	struct pt_dnscache *dns;               /* IP -> name from every worker's DNS answers */
 	struct pt_shared *shared;
 	uint64_t next_geo_check_mono_ns;
+	uint64_t geo_index_logged;             /* generation of the geo handle whose IPv4 index was last reported */
 	bool redis_published;                  /* the last status write succeeded */
 	uint64_t started_mono_ns;
 	uint64_t started_tsc;                  /* rte_rdtsc() at started_mono_ns, to measure the TSC frequency */

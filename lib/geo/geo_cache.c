@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* geo_cache.c - Per-worker direct-mapped cache of lookup results, by address and by /16 (/32) network, per generation. */
+/* geo_cache.c - Per-worker cache of lookups the IPv4 index does not answer, by address and by /16 (/32) network, per generation. */
 #include <errno.h>
 #include <string.h>
 
@@ -27,6 +27,7 @@ struct pt_geo_cache {
 	uint64_t misses;
 	uint64_t errors;
 	uint64_t network_hits;
+	uint64_t indexed;
 	struct geo_cache_entry *entries;
 	struct geo_cache_entry *networks;   /* PT_GEO_CACHE_NETWORKS */
 } PT_CACHE_ALIGNED;
@@ -142,6 +143,15 @@ int pt_geo_cache_lookup(struct pt_geo_cache *cache, const struct pt_geo_db *db, 
 	}
 
 	version = geo_cache_key(ip_version, addr, key);
+	/* The handle's IPv4 index answers in about what a cache probe costs: nothing to keep here. */
+	const struct geo_index *ix = version == 4 ? geo_db_index(db) : NULL;
+	if (ix != NULL) {
+		cache->indexed++;
+		rc = geo_index_lookup(ix, key, res, &bits);
+		if (rc == -EIO)
+			cache->errors++;
+		return rc;
+	}
 	e = &cache->entries[geo_cache_hash(version, key) & cache->mask];
 	geo_network_key(version, key, net);
 	n = &cache->networks[geo_network_slot(version, net)];
@@ -185,4 +195,5 @@ void pt_geo_cache_stats(const struct pt_geo_cache *cache, struct pt_geo_cache_st
 	stats->network_hits = cache->network_hits;
 	stats->misses = cache->misses;
 	stats->errors = cache->errors;
+	stats->indexed = cache->indexed;
 }

@@ -392,15 +392,52 @@ struct pt_geo_db *pt_geo_db_open(const char *country_path, const char *asn_path)
 			return NULL;
 		}
 	}
+	geo_db_start_index(db);
 	return db;
+}
+
+static void *geo_db_index_thread(void *arg)
+{
+	struct pt_geo_db *db = arg;
+	struct geo_index *ix = NULL;
+
+	geo_index_build(db->slot, &ix, db->index_info, sizeof(db->index_info), &db->index_cancel);
+	__atomic_store_n(&db->v4, ix, __ATOMIC_RELEASE);
+	__atomic_store_n(&db->index_done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+void geo_db_start_index(struct pt_geo_db *db)
+{
+	if (db->slot[PT_GEO_COUNTRY].src == NULL && db->slot[PT_GEO_ASN].src == NULL) {
+		db->index_done = true;   /* nothing to index, nothing to say */
+		return;
+	}
+	if (pthread_create(&db->builder, NULL, geo_db_index_thread, db) == 0) {
+		db->index_thread = true;
+		pthread_setname_np(db->builder, "podtap-geoindex");
+		return;
+	}
+	geo_db_index_thread(db);
+}
+
+void pt_geo_db_wait_index(struct pt_geo_db *db)
+{
+	if (db == NULL || !db->index_thread)
+		return;
+	pthread_join(db->builder, NULL);
+	db->index_thread = false;
 }
 
 void pt_geo_db_free(struct pt_geo_db *db)
 {
 	if (db == NULL)
 		return;
+	__atomic_store_n(&db->index_cancel, true, __ATOMIC_RELAXED);
+	pt_geo_db_wait_index(db);
 	for (int k = 0; k < GEO_KINDS; k++)
 		geo_slot_release(&db->slot[k]);
+	geo_index_free(db->v4);
 	free(db);
 }
 
@@ -416,12 +453,32 @@ const char *pt_geo_db_describe(const struct pt_geo_db *db, enum pt_geo_kind kind
 	return db->slot[kind].info;
 }
 
+const char *pt_geo_db_describe_index(const struct pt_geo_db *db)
+{
+	if (db == NULL || !__atomic_load_n(&db->index_done, __ATOMIC_ACQUIRE) || db->index_info[0] == '\0')
+		return NULL;
+	return db->index_info;
+}
+
+bool pt_geo_db_index_pending(const struct pt_geo_db *db)
+{
+	return db != NULL && !__atomic_load_n(&db->index_done, __ATOMIC_ACQUIRE);
+}
+
+bool pt_geo_db_indexed(const struct pt_geo_db *db)
+{
+	return db != NULL && geo_db_index(db) != NULL;
+}
+
 uint64_t pt_geo_db_generation(const struct pt_geo_db *db)
 {
 	return db != NULL ? db->generation : 0;
 }
 
 /* ---- lookups ------------------------------------------------------------------------------------------------ */
+
+/* ::ffff:0:0/96, where IPv4 addresses are written as IPv6 ones. */
+static const uint8_t geo_v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
 
 /* Copy at most @p cap - 1 bytes of a UTF-8 string, cut at a character boundary and at any NUL. */
 static size_t geo_copy_utf8(char *dst, size_t cap, const char *src, size_t len)
@@ -508,6 +565,11 @@ static int geo_fill_asn(MMDB_entry_s *entry, enum geo_layout layout, struct pt_g
 	return err;
 }
 
+int geo_fill(const struct geo_source *src, enum pt_geo_kind kind, MMDB_entry_s *entry, struct pt_geo_result *res)
+{
+	return kind == PT_GEO_COUNTRY ? geo_fill_country(entry, src->layout, res) : geo_fill_asn(entry, src->layout, res);
+}
+
 /*
  * The netmask libmaxminddb reports is in bits of the tree: an IPv4 address in an IPv6 database sits under
  * ::/96, so 96 of them are the IPv4 subtree's place. Keep the most specific network of the databases asked.
@@ -537,7 +599,20 @@ int pt_geo_db_lookup(const struct pt_geo_db *db, uint8_t ip_version, const uint8
 int pt_geo_db_lookup_prefix(const struct pt_geo_db *db, uint8_t ip_version, const uint8_t addr[16],
 			    struct pt_geo_result *res, uint8_t *prefix_bits)
 {
-	static const uint8_t v4_mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	const struct geo_index *ix = db != NULL ? geo_db_index(db) : NULL;
+
+	if (ix != NULL && res != NULL && prefix_bits != NULL && addr != NULL) {
+		if (ip_version == 4)
+			return geo_index_lookup(ix, addr, res, prefix_bits);
+		if (ip_version == 6 && memcmp(addr, geo_v4_mapped, sizeof(geo_v4_mapped)) == 0)
+			return geo_index_lookup(ix, addr + 12, res, prefix_bits);
+	}
+	return geo_db_lookup_trees(db, ip_version, addr, res, prefix_bits);
+}
+
+int geo_db_lookup_trees(const struct pt_geo_db *db, uint8_t ip_version, const uint8_t addr[16],
+			struct pt_geo_result *res, uint8_t *prefix_bits)
+{
 	union {
 		struct sockaddr sa;
 		struct sockaddr_in in;
@@ -559,7 +634,7 @@ int pt_geo_db_lookup_prefix(const struct pt_geo_db *db, uint8_t ip_version, cons
 		return -EINVAL;
 
 	memset(&sa, 0, sizeof(sa));
-	if (ip_version == 6 && memcmp(addr, v4_mapped, sizeof(v4_mapped)) == 0) {
+	if (ip_version == 6 && memcmp(addr, geo_v4_mapped, sizeof(geo_v4_mapped)) == 0) {
 		addr += 12;
 		ip_version = 4;
 	}
@@ -588,8 +663,7 @@ int pt_geo_db_lookup_prefix(const struct pt_geo_db *db, uint8_t ip_version, cons
 		geo_note_prefix(&src->mmdb, ip_version, found.netmask, prefix_bits);
 		if (!found.found_entry)
 			continue;
-		rc = k == PT_GEO_COUNTRY ? geo_fill_country(&found.entry, src->layout, res) :
-					   geo_fill_asn(&found.entry, src->layout, res);
+		rc = geo_fill(src, (enum pt_geo_kind)k, &found.entry, res);
 		if (rc < 0)
 			error = true;
 	}

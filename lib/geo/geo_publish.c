@@ -169,6 +169,7 @@ int pt_geo_reload_check(struct pt_geo_published *pub, char *msg, size_t msg_len)
 			goto free_db;
 		}
 	}
+	geo_db_start_index(db);
 	rc = pt_geo_publish(pub, db);
 	if (rc != 0)
 		goto free_db;

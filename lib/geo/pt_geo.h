@@ -20,8 +20,13 @@
  *    A file is copied into sealed private memory (a memfd) at open, so a file rewritten in place (cp over
  *    it) can never fault a reader; replacing it by rename is still the clean way. Without /proc the file
  *    itself is mapped, as libmaxminddb does, and only a rename is safe.
+ *    At open a thread of the handle's starts flattening the IPv4 parts of both trees into one index (sorted
+ *    ranges, each with the pair of answers, found from a table of /16s; about 0.1 s and 9 MiB for the default
+ *    databases), shared read-only by every worker once built: an IPv4 lookup is then a short search, not two
+ *    tree walks and two record decodes. Until then, and for IPv6, lookups walk the trees (same answers).
  *  - struct pt_geo_cache: one per worker, fixed size, keyed by (address, database generation); it stores
- *    "not found" too, so a worker asks the database once per external address while it stays cached.
+ *    "not found" too, so a worker asks the database once per external address while it stays cached. IPv4
+ *    addresses of a handle with an index go straight to the index, which answers as fast as a cache probe.
  *  - struct pt_geo_published: the control side publishes handles to workers by QSBR (DPDK's rte_rcu_qsbr,
  *    on memory this library allocates; no EAL needed), and reloads a database file that changed on disk.
  *
@@ -100,6 +105,22 @@ bool pt_geo_db_loaded(const struct pt_geo_db *db, enum pt_geo_kind kind);
  */
 const char *pt_geo_db_describe(const struct pt_geo_db *db, enum pt_geo_kind kind);
 
+/**
+ * One line about the handle's IPv4 index, for the log: "IPv4 index: N ranges, N distinct answers, X MiB, built in
+ * N ms", or why it was not built (IPv4 lookups then walk the databases' trees). NULL while it is being built, and
+ * when no database is loaded.
+ */
+const char *pt_geo_db_describe_index(const struct pt_geo_db *db);
+
+/** Whether the handle's IPv4 index is still being built (by a thread of the handle's, started at open). */
+bool pt_geo_db_index_pending(const struct pt_geo_db *db);
+
+/** Whether IPv4 lookups on the handle are answered by its index (false while it is being built). */
+bool pt_geo_db_indexed(const struct pt_geo_db *db);
+
+/** Wait until the handle's IPv4 index is built, or known not to be (control side; tests). NULL is a no-op. */
+void pt_geo_db_wait_index(struct pt_geo_db *db);
+
 /** The handle's generation: 1 from pt_geo_db_open(), then +1 for each handle published after it. */
 uint64_t pt_geo_db_generation(const struct pt_geo_db *db);
 
@@ -115,9 +136,10 @@ int pt_geo_db_lookup(const struct pt_geo_db *db, uint8_t ip_version, const uint8
 		     struct pt_geo_result *res);
 
 /**
- * pt_geo_db_lookup(), and the length of the prefix around @p addr over which @p res holds: the most specific of
- * the networks the databases' search trees ended in (a network without data counts too), in bits of the address
- * family looked up (0..32 for IPv4, 0..128 for IPv6). On an error *prefix_bits is the full length.
+ * pt_geo_db_lookup(), and the length of a prefix around @p addr over which @p res holds, in bits of the address
+ * family looked up (0..32 for IPv4, 0..128 for IPv6): for IPv6 (and IPv4 without an index) the most specific of
+ * the networks the databases' search trees ended in (a network without data counts too); for IPv4 with an index,
+ * the biggest aligned network around @p addr inside its range. On an error *prefix_bits is the full length.
  */
 int pt_geo_db_lookup_prefix(const struct pt_geo_db *db, uint8_t ip_version, const uint8_t addr[16],
 			    struct pt_geo_result *res, uint8_t *prefix_bits);
@@ -134,8 +156,9 @@ struct pt_geo_cache_stats {
 	uint64_t lookups; /**< calls to pt_geo_cache_lookup() */
 	uint64_t hits;    /**< answered from the cache (found or not found), by address or by network */
 	uint64_t network_hits; /**< of which by the network entry of the address's /16 (IPv4) or /32 (IPv6) */
-	uint64_t misses;  /**< answered by the database, then cached */
-	uint64_t errors;  /**< misses on which a database reported an error (cached as not found) */
+	uint64_t misses;  /**< answered by the database's trees, then cached */
+	uint64_t errors;  /**< lookups on which a database reported an error (a miss caches it as not found) */
+	uint64_t indexed; /**< IPv4 lookups answered by the handle's index, which the cache does not keep */
 };
 
 /**
@@ -152,7 +175,7 @@ struct pt_geo_cache *pt_geo_cache_create(uint32_t entries);
 void pt_geo_cache_free(struct pt_geo_cache *cache);
 
 /**
- * Look an address up through the cache. An entry is used only if it was filled from a handle of the same
+ * Look an address up through the cache (an IPv4 address of a handle with an index: in the index). An entry is used only if it was filled from a handle of the same
  * generation, so a reload invalidates the cache without touching it. A miss replaces whatever entry the
  * address maps to.
  * @param db the handle from pt_geo_current() (NULL, or a handle without databases, finds nothing).

@@ -1,9 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_geo_cache.c - The per-worker cache: hits and misses, cached "not found", eviction, generations. */
 #include "geo_test.h"
+#include "geo_priv.h"
 
 static struct geo_test_dir dir;
 static struct pt_geo_db *db;
+
+/*
+ * The handle without its IPv4 index, as when the index could not be built: IPv4 lookups then go through the
+ * cache and walk the trees, which is what these tests are about (test_geo_index.c tests the index).
+ */
+static struct pt_geo_db *unindexed(struct pt_geo_db *h)
+{
+	if (h != NULL) {
+		pt_geo_db_wait_index(h);
+		geo_index_free(h->v4);
+		h->v4 = NULL;
+	}
+	return h;
+}
 
 static int setup(void **state)
 {
@@ -20,7 +35,7 @@ static int setup(void **state)
 				 "203.0.113.0/24 {\"autonomous_system_number\":64500,"
 				 "\"autonomous_system_organization\":\"Example Transit\"}\n") != 0)
 		return -1;
-	db = pt_geo_db_open(geo_test_path(&dir, "country.mmdb", country), geo_test_path(&dir, "asn.mmdb", asn));
+	db = unindexed(pt_geo_db_open(geo_test_path(&dir, "country.mmdb", country), geo_test_path(&dir, "asn.mmdb", asn)));
 	return db != NULL && pt_geo_db_loaded(db, PT_GEO_COUNTRY) && pt_geo_db_loaded(db, PT_GEO_ASN) ? 0 : -1;
 }
 
@@ -191,7 +206,7 @@ static void test_network_entries(void **state)
 					   "20.0.0.0/12 {\"autonomous_system_number\":64501}\n"
 					   "20.16.0.0/16 {\"autonomous_system_number\":64502}\n"
 					   "20.17.0.0/17 {\"autonomous_system_number\":64503}\n"), 0);
-	big = pt_geo_db_open(geo_test_path(&d, "country.mmdb", country), geo_test_path(&d, "asn.mmdb", asn));
+	big = unindexed(pt_geo_db_open(geo_test_path(&d, "country.mmdb", country), geo_test_path(&d, "asn.mmdb", asn)));
 	assert_non_null(big);
 
 	/* 20.5/16 is inside a /8 and a /12: the first address fills the /16's entry, the next ones find it. */
@@ -228,7 +243,7 @@ static void test_network_entries(void **state)
 	assert_string_equal(res.country_iso_code, "FR");
 	assert_int_equal(network_hits(cache), 49);
 	/* A new handle generation does not reuse network entries either. */
-	struct pt_geo_db *asn_only = pt_geo_db_open("", asn);
+	struct pt_geo_db *asn_only = unindexed(pt_geo_db_open("", asn));
 	struct pt_geo_published *pub = pt_geo_published_create(big, 1);
 
 	assert_non_null(asn_only);
@@ -262,7 +277,7 @@ static void test_generation(void **state)
 	expect_stats(cache, 2, 0, 0);
 
 	/* Generation 2: ASN only. */
-	struct pt_geo_db *next = pt_geo_db_open("", geo_test_path(&dir, "asn.mmdb", asn));
+	struct pt_geo_db *next = unindexed(pt_geo_db_open("", geo_test_path(&dir, "asn.mmdb", asn)));
 	assert_int_equal(pt_geo_publish(pub, next), 0);
 	const struct pt_geo_db *cur = pt_geo_current(pub);
 	assert_int_equal(pt_geo_db_generation(cur), 2);
@@ -272,7 +287,7 @@ static void test_generation(void **state)
 	expect_stats(cache, 4, 1, 1);
 
 	/* Generation 3: country and ASN; the cached generation-2 answer is not reused. */
-	next = pt_geo_db_open(geo_test_path(&dir, "country.mmdb", country), asn);
+	next = unindexed(pt_geo_db_open(geo_test_path(&dir, "country.mmdb", country), asn));
 	assert_int_equal(pt_geo_publish(pub, next), 0);
 	cur = pt_geo_current(pub);
 	assert_int_equal(pt_geo_db_generation(cur), 3);
