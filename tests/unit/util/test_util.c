@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_util.c - Unit tests for lib/util: SHA1 and base64 against RFC vectors, SPSC ring order and bounds. */
+/* test_util.c - Unit tests for lib/util: base64 against RFC vectors, SPSC ring order and bounds, time and address text. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -11,34 +11,6 @@
 #include <cmocka.h>
 
 #include "pt_util.h"
-
-static void sha1_hex(const char *msg, size_t repeat, char hex[41])
-{
-	struct pt_sha1 ctx;
-	uint8_t digest[PT_SHA1_DIGEST_LEN];
-
-	pt_sha1_init(&ctx);
-	for (size_t i = 0; i < repeat; i++)
-		pt_sha1_update(&ctx, msg, strlen(msg));
-	pt_sha1_final(&ctx, digest);
-	for (int i = 0; i < PT_SHA1_DIGEST_LEN; i++)
-		sprintf(hex + 2 * i, "%02x", digest[i]);
-}
-
-static void test_sha1_vectors(void **state)
-{
-	char hex[41];
-
-	(void)state;
-	sha1_hex("abc", 1, hex);
-	assert_string_equal(hex, "a9993e364706816aba3e25717850c26c9cd0d89d");
-	sha1_hex("", 1, hex);
-	assert_string_equal(hex, "da39a3ee5e6b4b0d3255bfef95601890afd80709");
-	sha1_hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 1, hex);
-	assert_string_equal(hex, "84983e441c3bd26ebaae4aa1f95129e5e54670f1");
-	sha1_hex("a", 1000000, hex);
-	assert_string_equal(hex, "34aa973cd4c4daa4f61eeb2bdbad27316534016f");
-}
 
 static void test_base64_vectors(void **state)
 {
@@ -121,7 +93,6 @@ static void test_addr_format(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sha1_vectors),
 		cmocka_unit_test(test_base64_vectors),
 		cmocka_unit_test(test_spsc_ring_order_and_full),
 		cmocka_unit_test(test_rfc3339),
