@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* capture_pcapfile.c - A classic pcap file read in large blocks, its packets handed out in place (no copy each). */
+/* capture_pcapfile.c - A classic pcap file read in large blocks by a thread of its own, its packets handed out in place. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,8 +16,24 @@
 #define PCAPFILE_HDR_LEN 24
 #define PCAPFILE_REC_LEN 16
 #define PCAPFILE_MAX_CAPLEN 262144u          /* libpcap's largest snapshot length for Ethernet */
-#define PCAPFILE_BLOCK (1u << 20)            /* bytes read at a time: the buffer stays in a core's L2 */
+#define PCAPFILE_BLOCK (1u << 20)            /* bytes the reader thread reads into a block */
+#define PCAPFILE_BLOCKS 4u                   /* blocks in flight: the reader stays up to 3 MB ahead */
+#define PCAPFILE_HEADROOM (PCAPFILE_REC_LEN + PCAPFILE_MAX_CAPLEN)   /* room for a record cut by a block end */
 #define PCAPFILE_LINKTYPE_ETHERNET 1
+
+/*
+ * A thread of the source reads the file, so that the kernel's copy out of the page cache (a tenth of a -r run)
+ * is not on the worker's time. It fills blocks in turn, each behind a headroom as big as the largest record;
+ * the worker parses a block in place and, when a record runs over its end, copies those few bytes into the
+ * next block's headroom, just before its data. A block goes back to the reader when the worker moves on to the
+ * next one, which it does only at the start of a burst, when none of its frames is in use any more.
+ */
+struct pcapfile_block {
+	uint8_t *buf;                 /* PCAPFILE_HEADROOM, then up to PCAPFILE_BLOCK bytes of the file */
+	size_t len;                   /* bytes of the file in it */
+	bool eof;                     /* the file ends after them */
+	int err;                      /* or a read failed after them (errno) */
+};
 
 struct pcapfile_source {
 	struct pt_capture base;
@@ -24,17 +41,25 @@ struct pcapfile_source {
 	int fd;
 	bool swapped;                 /* written on a machine of the other byte order */
 	bool nano;                    /* timestamps in ns, else us */
-	bool eof;                     /* read() returned 0: what is in buf is all there is */
-	bool need_more;               /* the next record is not all in buf: read before parsing */
+	bool need_more;               /* the next record is not all in the current block: take the next one */
 	bool ended;
 	uint32_t snap;                /* the longest frame handed out (the file's snapshot length, bounded) */
-	uint8_t *buf;                 /* PCAPFILE_BLOCK + the largest record */
-	size_t cap;
-	size_t start;                 /* first byte not yet handed out */
-	size_t end;                   /* end of the bytes read */
+	struct pcapfile_block blocks[PCAPFILE_BLOCKS];
+	uint64_t cur;                 /* worker: the block it parses is blocks[cur % PCAPFILE_BLOCKS] */
+	bool have_cur;                /* worker: it holds block cur (false before the first one) */
+	size_t start;                 /* worker: first byte of that block not yet handed out */
+	size_t end;                   /* worker: end of its bytes */
 	uint64_t packets;
 	uint64_t bytes;
 	uint64_t read_errors;
+	/* Between the worker and the reader thread. */
+	pthread_t reader;
+	bool reader_started;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	uint64_t filled;              /* blocks the reader filled (or ended in) */
+	uint64_t released;            /* blocks the worker gave back */
+	bool stop;
 };
 
 static struct pcapfile_source *pcapfile_of_queue(struct pt_capture_queue *queue)
@@ -50,26 +75,88 @@ static uint32_t pcapfile_u32(const struct pcapfile_source *src, const uint8_t *p
 	return src->swapped ? __builtin_bswap32(v) : v;
 }
 
-/* Keep the bytes not handed out, and read more behind them until the buffer is full or the file ends. */
-static int pcapfile_fill(struct pcapfile_source *src)
+/* Read a whole block (or up to the end of the file, or an error) behind its headroom. */
+static void pcapfile_read_block(struct pcapfile_source *src, struct pcapfile_block *b)
 {
-	if (src->start > 0) {
-		memmove(src->buf, src->buf + src->start, src->end - src->start);
-		src->end -= src->start;
-		src->start = 0;
-	}
-	while (!src->eof && src->end < src->cap) {
-		ssize_t got = read(src->fd, src->buf + src->end, src->cap - src->end);
+	b->len = 0;
+	b->eof = false;
+	b->err = 0;
+	while (b->len < PCAPFILE_BLOCK) {
+		ssize_t got = read(src->fd, b->buf + PCAPFILE_HEADROOM + b->len, PCAPFILE_BLOCK - b->len);
 
 		if (got < 0 && errno == EINTR)
 			continue;
-		if (got < 0)
-			return -errno;
-		if (got == 0)
-			src->eof = true;
-		src->end += (size_t)got;
+		if (got < 0) {
+			b->err = errno ? errno : EIO;
+			return;
+		}
+		if (got == 0) {
+			b->eof = true;
+			return;
+		}
+		b->len += (size_t)got;
 	}
-	return 0;
+}
+
+static void *pcapfile_reader(void *arg)
+{
+	struct pcapfile_source *src = arg;
+
+	for (uint64_t i = 0;; i++) {
+		struct pcapfile_block *b = &src->blocks[i % PCAPFILE_BLOCKS];
+
+		pthread_mutex_lock(&src->lock);
+		while (!src->stop && i - src->released >= PCAPFILE_BLOCKS)
+			pthread_cond_wait(&src->changed, &src->lock);
+		pthread_mutex_unlock(&src->lock);
+		if (src->stop)
+			return NULL;
+		pcapfile_read_block(src, b);
+		pthread_mutex_lock(&src->lock);
+		src->filled = i + 1;
+		pthread_cond_broadcast(&src->changed);
+		pthread_mutex_unlock(&src->lock);
+		if (b->eof || b->err)
+			return NULL;
+	}
+}
+
+/*
+ * Move on to the next block: wait for the reader, carry the bytes not handed out of the current block into the
+ * headroom of the next, and give the current one back.
+ */
+static void pcapfile_next_block(struct pcapfile_source *src)
+{
+	uint64_t next = src->have_cur ? src->cur + 1 : 0;
+	struct pcapfile_block *nb = &src->blocks[next % PCAPFILE_BLOCKS];
+	size_t tail = src->have_cur ? src->end - src->start : 0;
+
+	pthread_mutex_lock(&src->lock);
+	while (src->filled <= next)
+		pthread_cond_wait(&src->changed, &src->lock);
+	pthread_mutex_unlock(&src->lock);
+
+	if (tail > 0)
+		memcpy(nb->buf + PCAPFILE_HEADROOM - tail, src->blocks[src->cur % PCAPFILE_BLOCKS].buf + src->start,
+		       tail);
+	if (src->have_cur) {
+		pthread_mutex_lock(&src->lock);
+		src->released = src->cur + 1;
+		pthread_cond_broadcast(&src->changed);
+		pthread_mutex_unlock(&src->lock);
+	}
+	src->cur = next;
+	src->have_cur = true;
+	src->start = PCAPFILE_HEADROOM - tail;
+	src->end = PCAPFILE_HEADROOM + nb->len;
+}
+
+/* The block being parsed is the file's last: what is left in it is all there is. */
+static bool pcapfile_at_eof(const struct pcapfile_source *src)
+{
+	const struct pcapfile_block *b = &src->blocks[src->cur % PCAPFILE_BLOCKS];
+
+	return src->have_cur && (b->eof || b->err);
 }
 
 /* Stop at an unreadable remainder, as libpcap does: one warning, counted in ierrors. */
@@ -80,12 +167,25 @@ static void pcapfile_fail(struct pcapfile_source *src, const char *why)
 	pt_log(PT_LOG_WARN, "pcap: %s; stopping at packet %" PRIu64, why, src->packets);
 }
 
+/* Out of bytes in the file's last block: a read error ends it, or the file is cut inside a record. */
+static void pcapfile_fail_short(struct pcapfile_source *src, const char *what, size_t wanted, size_t have)
+{
+	const struct pcapfile_block *b = &src->blocks[src->cur % PCAPFILE_BLOCKS];
+	char why[128];
+
+	if (b->err)
+		snprintf(why, sizeof(why), "read error: %s", strerror(b->err));
+	else
+		snprintf(why, sizeof(why), "truncated dump file; tried to read %zu %s bytes, only got %zu", wanted, what,
+			 have);
+	pcapfile_fail(src, why);
+}
+
 static int pcapfile_rx_burst(struct pt_capture_queue *queue, struct pt_capture_pkt *pkts, uint16_t n)
 {
 	struct pcapfile_source *src = pcapfile_of_queue(queue);
 	uint16_t got = 0;
 	char why[128];
-	int rc;
 
 	if (src->ended)
 		return -ENODATA;
@@ -95,33 +195,31 @@ static int pcapfile_rx_burst(struct pt_capture_queue *queue, struct pt_capture_p
 		const uint8_t *rec;
 		size_t left;
 		uint32_t caplen, len, sec, frac;
+		bool eof;
 
 		/* Only before the first frame of a burst: those of the last burst are no longer in use then. */
 		if (src->need_more && got == 0) {
 			src->need_more = false;
-			if ((rc = pcapfile_fill(src)) != 0) {
-				snprintf(why, sizeof(why), "read error: %s", strerror(-rc));
-				pcapfile_fail(src, why);
-				break;
-			}
+			pcapfile_next_block(src);
 		}
-		rec = src->buf + src->start;
+		rec = src->blocks[src->cur % PCAPFILE_BLOCKS].buf + src->start;
 		left = src->end - src->start;
+		eof = pcapfile_at_eof(src);
 
-		if (left == 0 && src->eof) {
+		if (left == 0 && eof) {
+			if (src->blocks[src->cur % PCAPFILE_BLOCKS].err)
+				pcapfile_fail_short(src, "", 0, 0);
 			src->ended = true;
 			break;
 		}
 		if (left < PCAPFILE_REC_LEN) {
-			if (!src->eof) {
+			if (!eof) {
 				src->need_more = true;
 				if (got == 0)
 					continue;
-				break;   /* the next burst reads the rest */
+				break;   /* the next burst takes the next block */
 			}
-			snprintf(why, sizeof(why), "truncated dump file; tried to read %u header bytes, only got %zu",
-				 PCAPFILE_REC_LEN, left);
-			pcapfile_fail(src, why);
+			pcapfile_fail_short(src, "header", PCAPFILE_REC_LEN, left);
 			break;
 		}
 		sec = pcapfile_u32(src, rec);
@@ -135,15 +233,13 @@ static int pcapfile_rx_burst(struct pt_capture_queue *queue, struct pt_capture_p
 			break;
 		}
 		if (left < PCAPFILE_REC_LEN + (size_t)caplen) {
-			if (!src->eof) {
+			if (!eof) {
 				src->need_more = true;
 				if (got == 0)
 					continue;
 				break;
 			}
-			snprintf(why, sizeof(why), "truncated dump file; tried to read %u captured bytes, only got %zu",
-				 caplen, left - PCAPFILE_REC_LEN);
-			pcapfile_fail(src, why);
+			pcapfile_fail_short(src, "captured", caplen, left - PCAPFILE_REC_LEN);
 			break;
 		}
 		pkts[got].data = rec + PCAPFILE_REC_LEN;
@@ -162,7 +258,7 @@ static int pcapfile_rx_burst(struct pt_capture_queue *queue, struct pt_capture_p
 
 static void pcapfile_release(struct pt_capture_queue *queue)
 {
-	(void)queue;                  /* the frames stay in the buffer until the next burst */
+	(void)queue;                  /* the frames stay in their block until the next burst */
 }
 
 static int pcapfile_stats(struct pt_capture *cap, struct pt_capture_stats *stats)
@@ -180,9 +276,19 @@ static void pcapfile_close(struct pt_capture *cap)
 {
 	struct pcapfile_source *src = (struct pcapfile_source *)cap;
 
+	if (src->reader_started) {
+		pthread_mutex_lock(&src->lock);
+		src->stop = true;
+		pthread_cond_broadcast(&src->changed);
+		pthread_mutex_unlock(&src->lock);
+		pthread_join(src->reader, NULL);
+		pthread_cond_destroy(&src->changed);
+		pthread_mutex_destroy(&src->lock);
+	}
 	if (src->fd >= 0)
 		close(src->fd);
-	pt_free_aligned(src->buf);
+	for (unsigned i = 0; i < PCAPFILE_BLOCKS; i++)
+		pt_free_aligned(src->blocks[i].buf);
 	pt_free_aligned(src);
 }
 
@@ -199,7 +305,7 @@ struct pt_capture *pt_capture_open_pcapfile(const char *path, char *err, size_t 
 	uint8_t hdr[PCAPFILE_HDR_LEN];
 	struct pcapfile_source *src;
 	uint32_t magic, linktype, snap;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int rc, fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || pread(fd, hdr, sizeof(hdr), 0) != (ssize_t)sizeof(hdr)) {
 		if (fd >= 0)
@@ -224,14 +330,32 @@ struct pt_capture *pt_capture_open_pcapfile(const char *path, char *err, size_t 
 	}
 	src->nano = magic == PCAPFILE_MAGIC_NS;
 	src->snap = snap > 0 && snap <= PCAPFILE_MAX_CAPLEN ? snap : PCAPFILE_MAX_CAPLEN;
-	src->cap = PCAPFILE_BLOCK + PCAPFILE_REC_LEN + PCAPFILE_MAX_CAPLEN;
-	src->buf = pt_zalloc_aligned(src->cap);
-	if (src->buf == NULL || lseek(fd, PCAPFILE_HDR_LEN, SEEK_SET) != PCAPFILE_HDR_LEN) {
-		snprintf(err, err_len, "%s: %s", path, src->buf == NULL ? "out of memory" : strerror(errno));
+	for (unsigned i = 0; i < PCAPFILE_BLOCKS; i++) {
+		/* Fresh pages from calloc, touched by the reads only: a small file costs what it reads. */
+		src->blocks[i].buf = pt_zalloc_aligned(PCAPFILE_HEADROOM + PCAPFILE_BLOCK);
+		if (src->blocks[i].buf == NULL) {
+			snprintf(err, err_len, "%s: out of memory", path);
+			pcapfile_close(&src->base);
+			return NULL;
+		}
+	}
+	if (lseek(fd, PCAPFILE_HDR_LEN, SEEK_SET) != PCAPFILE_HDR_LEN) {
+		snprintf(err, err_len, "%s: %s", path, strerror(errno));
 		pcapfile_close(&src->base);
 		return NULL;
 	}
 	posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+	pthread_mutex_init(&src->lock, NULL);
+	pthread_cond_init(&src->changed, NULL);
+	if ((rc = pthread_create(&src->reader, NULL, pcapfile_reader, src)) != 0) {
+		pthread_cond_destroy(&src->changed);
+		pthread_mutex_destroy(&src->lock);
+		snprintf(err, err_len, "%s: cannot start its reader thread: %s", path, strerror(rc));
+		pcapfile_close(&src->base);
+		return NULL;
+	}
+	src->reader_started = true;
+	pthread_setname_np(src->reader, "podtap-reader");
 	src->need_more = true;
 	src->queue.ops = &pcapfile_ops;
 	src->base.ops = &pcapfile_ops;

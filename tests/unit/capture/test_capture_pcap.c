@@ -261,6 +261,68 @@ static void test_blocks_match_libpcap(void **state)
 	unlink(path);
 }
 
+/*
+ * Records up to the largest snapshot length (256 KiB) among small ones: they run over several block ends, so the
+ * reader thread's blocks and the carry of a cut record into the next block's headroom must give libpcap's bytes.
+ * The comparison waits a little after each burst, while the reader thread keeps reading ahead.
+ */
+static void test_big_records_match_libpcap(void **state)
+{
+	const char *path = "/tmp/pt-test-big.pcap";
+	static uint8_t frame[262144];
+	char errbuf[PCAP_ERRBUF_SIZE], err[256];
+	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
+	struct pcap_pkthdr *h;
+	const u_char *data;
+	unsigned total = 0, n = 0;
+	int got;
+	FILE *f = fopen(path, "wb");
+	uint32_t hdr[6] = {0xA1B2C3D4, 2 | 4u << 16, 0, 0, 262144, 1};
+
+	(void)state;
+	assert_non_null(f);
+	fwrite(hdr, sizeof(hdr), 1, f);
+	for (unsigned i = 0; i < 400; i++, n++) {
+		uint32_t len = i % 5 == 0 ? 262144 - (i * 7919) % 100000 : 60 + (i * 131) % 1400;
+		uint32_t rec[4] = {BASE_SEC + i, i, len, len + (i % 3)};
+
+		for (uint32_t b = 0; b < len; b++)
+			frame[b] = (uint8_t)(b * 31 + i);
+		fwrite(rec, sizeof(rec), 1, f);
+		fwrite(frame, 1, len, f);
+	}
+	fclose(f);
+
+	pcap_t *ref = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	assert_non_null(ref);
+	struct pt_capture *cap = pt_capture_open_pcap_file(path, err, sizeof(err));
+	assert_non_null(cap);
+	struct pt_capture_queue *q = pt_capture_get_queue(cap, 0);
+	while ((got = pt_capture_rx_burst(q, pkts, 7)) != -ENODATA) {
+		assert_true(got >= 0);
+		usleep(200);
+		for (int i = 0; i < got; i++, total++) {
+			assert_int_equal(pcap_next_ex(ref, &h, &data), 1);
+			assert_int_equal(pkts[i].cap_len, h->caplen);
+			assert_int_equal(pkts[i].wire_len, h->len);
+			assert_memory_equal(pkts[i].data, data, h->caplen);
+		}
+		pt_capture_release(q);
+	}
+	assert_int_equal(total, n);
+	assert_int_equal(pcap_next_ex(ref, &h, &data), PCAP_ERROR_BREAK);
+	pcap_close(ref);
+	pt_capture_close(cap);
+
+	/* Closed before the end: the reader thread, waiting for a free block, stops too. */
+	cap = pt_capture_open_pcap_file(path, err, sizeof(err));
+	assert_non_null(cap);
+	assert_true(pt_capture_rx_burst(pt_capture_get_queue(cap, 0), pkts, 1) == 1);
+	usleep(20000);
+	pt_capture_close(cap);
+	unlink(path);
+}
+
 /* A record whose captured length is beyond any snapshot length ends the file there, counted, as libpcap does. */
 static void test_oversized_record_stops(void **state)
 {
@@ -294,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_pcapng),
 		cmocka_unit_test(test_truncated_file_ends_cleanly),
 		cmocka_unit_test(test_blocks_match_libpcap),
+		cmocka_unit_test(test_big_records_match_libpcap),
 		cmocka_unit_test(test_oversized_record_stops),
 		cmocka_unit_test(test_bad_files_are_refused_with_a_reason),
 	};
