@@ -19,6 +19,8 @@
 #define PCAPFILE_BLOCK (1u << 20)            /* bytes the reader thread reads into a block */
 #define PCAPFILE_BLOCKS 4u                   /* blocks in flight: the reader stays up to 3 MB ahead */
 #define PCAPFILE_HEADROOM (PCAPFILE_REC_LEN + PCAPFILE_MAX_CAPLEN)   /* room for a record cut by a block end */
+#define PCAPFILE_MAX_RECS (PCAPFILE_BLOCK / PCAPFILE_REC_LEN)          /* records that can start in a block */
+#define PCAPFILE_PREFETCH_RECS 6u                                      /* how far ahead the worker prefetches */
 #define PCAPFILE_LINKTYPE_ETHERNET 1
 
 /*
@@ -33,6 +35,10 @@ struct pcapfile_block {
 	size_t len;                   /* bytes of the file in it */
 	bool eof;                     /* the file ends after them */
 	int err;                      /* or a read failed after them (errno) */
+	/* Where the records that start in the block start (from the start of its data), as the reader found
+	 * them: the worker prefetches a few records ahead instead of missing on each header in turn. */
+	uint32_t *rec_at;
+	uint32_t n_recs;
 };
 
 struct pcapfile_source {
@@ -60,6 +66,11 @@ struct pcapfile_source {
 	uint64_t filled;              /* blocks the reader filled (or ended in) */
 	uint64_t released;            /* blocks the worker gave back */
 	bool stop;
+	uint64_t next_rec;            /* reader: file offset (past the file header) where its next record starts */
+	uint64_t read_at;             /* reader: file offset (past the file header) of its next block */
+	uint8_t hdr_carry[PCAPFILE_REC_LEN];   /* reader: the part of a header cut by a block end */
+	uint32_t hdr_carry_len;
+	uint32_t rec_next;            /* worker: index in the current block's rec_at of the next record to prefetch */
 };
 
 static struct pcapfile_source *pcapfile_of_queue(struct pt_capture_queue *queue)
@@ -98,6 +109,47 @@ static void pcapfile_read_block(struct pcapfile_source *src, struct pcapfile_blo
 	}
 }
 
+/* Note where the records starting in a block start, following the lengths from the record before (a hint only:
+ * the worker checks every header itself; a length past any snapshot length ends the notes). */
+static void pcapfile_index_block(struct pcapfile_source *src, struct pcapfile_block *b)
+{
+	const uint8_t *data = b->buf + PCAPFILE_HEADROOM;
+	uint32_t caplen;
+
+	b->n_recs = 0;
+	if (src->hdr_carry_len > 0) {
+		/* A header cut by the last block's end: its rest starts this one. */
+		size_t need = PCAPFILE_REC_LEN - src->hdr_carry_len;
+
+		if (b->len < need) {
+			src->next_rec = UINT64_MAX;
+			goto done;
+		}
+		memcpy(src->hdr_carry + src->hdr_carry_len, data, need);
+		src->hdr_carry_len = 0;
+		caplen = pcapfile_u32(src, src->hdr_carry + 8);
+		src->next_rec = caplen > PCAPFILE_MAX_CAPLEN ? UINT64_MAX : src->next_rec + PCAPFILE_REC_LEN + caplen;
+	}
+	while (src->next_rec < src->read_at + b->len) {
+		uint64_t at = src->next_rec - src->read_at;
+
+		b->rec_at[b->n_recs++] = (uint32_t)at;
+		if (at + PCAPFILE_REC_LEN > b->len) {
+			src->hdr_carry_len = (uint32_t)(b->len - at);
+			memcpy(src->hdr_carry, data + at, src->hdr_carry_len);
+			break;
+		}
+		caplen = pcapfile_u32(src, data + at + 8);
+		if (caplen > PCAPFILE_MAX_CAPLEN) {
+			src->next_rec = UINT64_MAX;
+			break;
+		}
+		src->next_rec += PCAPFILE_REC_LEN + caplen;
+	}
+done:
+	src->read_at += b->len;
+}
+
 static void *pcapfile_reader(void *arg)
 {
 	struct pcapfile_source *src = arg;
@@ -112,6 +164,7 @@ static void *pcapfile_reader(void *arg)
 		if (src->stop)
 			return NULL;
 		pcapfile_read_block(src, b);
+		pcapfile_index_block(src, b);
 		pthread_mutex_lock(&src->lock);
 		src->filled = i + 1;
 		pthread_cond_broadcast(&src->changed);
@@ -149,6 +202,20 @@ static void pcapfile_next_block(struct pcapfile_source *src)
 	src->have_cur = true;
 	src->start = PCAPFILE_HEADROOM - tail;
 	src->end = PCAPFILE_HEADROOM + nb->len;
+	src->rec_next = 0;
+}
+
+/* Prefetch the header (and the frame's first line) of the record a few ahead of the one at @p start. */
+static inline void pcapfile_prefetch(struct pcapfile_source *src, const struct pcapfile_block *b, size_t start)
+{
+	while (src->rec_next < b->n_recs && PCAPFILE_HEADROOM + b->rec_at[src->rec_next] <= start)
+		src->rec_next++;
+	if (src->rec_next + PCAPFILE_PREFETCH_RECS < b->n_recs) {
+		const uint8_t *p = b->buf + PCAPFILE_HEADROOM + b->rec_at[src->rec_next + PCAPFILE_PREFETCH_RECS];
+
+		__builtin_prefetch(p);
+		__builtin_prefetch(p + 64);
+	}
 }
 
 /* The block being parsed is the file's last: what is left in it is all there is. */
@@ -192,6 +259,7 @@ static int pcapfile_rx_burst(struct pt_capture_queue *queue, struct pt_capture_p
 	if (n > PT_CAPTURE_BURST)
 		n = PT_CAPTURE_BURST;
 	while (got < n && !src->ended) {
+		const struct pcapfile_block *blk;
 		const uint8_t *rec;
 		size_t left;
 		uint32_t caplen, len, sec, frac;
@@ -202,9 +270,11 @@ static int pcapfile_rx_burst(struct pt_capture_queue *queue, struct pt_capture_p
 			src->need_more = false;
 			pcapfile_next_block(src);
 		}
-		rec = src->blocks[src->cur % PCAPFILE_BLOCKS].buf + src->start;
+		blk = &src->blocks[src->cur % PCAPFILE_BLOCKS];
+		rec = blk->buf + src->start;
 		left = src->end - src->start;
 		eof = pcapfile_at_eof(src);
+		pcapfile_prefetch(src, blk, src->start);
 
 		if (left == 0 && eof) {
 			if (src->blocks[src->cur % PCAPFILE_BLOCKS].err)
@@ -287,8 +357,10 @@ static void pcapfile_close(struct pt_capture *cap)
 	}
 	if (src->fd >= 0)
 		close(src->fd);
-	for (unsigned i = 0; i < PCAPFILE_BLOCKS; i++)
+	for (unsigned i = 0; i < PCAPFILE_BLOCKS; i++) {
 		pt_free_aligned(src->blocks[i].buf);
+		pt_free_aligned(src->blocks[i].rec_at);
+	}
 	pt_free_aligned(src);
 }
 
@@ -333,7 +405,8 @@ struct pt_capture *pt_capture_open_pcapfile(const char *path, char *err, size_t 
 	for (unsigned i = 0; i < PCAPFILE_BLOCKS; i++) {
 		/* Fresh pages from calloc, touched by the reads only: a small file costs what it reads. */
 		src->blocks[i].buf = pt_zalloc_aligned(PCAPFILE_HEADROOM + PCAPFILE_BLOCK);
-		if (src->blocks[i].buf == NULL) {
+		src->blocks[i].rec_at = pt_zalloc_aligned(PCAPFILE_MAX_RECS * sizeof(uint32_t));
+		if (src->blocks[i].buf == NULL || src->blocks[i].rec_at == NULL) {
 			snprintf(err, err_len, "%s: out of memory", path);
 			pcapfile_close(&src->base);
 			return NULL;
