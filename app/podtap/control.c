@@ -324,6 +324,7 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 			c->geo.network_hits += gs.network_hits;
 			c->geo.misses += gs.misses;
 			c->geo.errors += gs.errors;
+			c->geo.indexed += gs.indexed;
 		}
 		pt_flow_table_stats(w->flows, &fs);
 		if (w->dpi != NULL) {

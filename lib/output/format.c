@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* format.c - ECS JSON for flow records and for the counter metrics; field meanings are in docs/flow-records.md. */
-#include <stdio.h>
 #include <string.h>
 
-#include "pt_output.h"
-#include "pt_util.h"
+#include "output_priv.h"
+
+/*
+ * Flow records are written with the writer's fast paths (output_priv.h): keys precomputed with their lengths, and
+ * numbers, addresses and times written straight into the buffer, because the control thread formats one for
+ * every flow. The counters below are written once a second and use the public calls.
+ */
 
 /* DPI fields arrive as walk steps that map one-to-one onto the JSON writer. */
 static void dpi_to_json(void *ctx, const struct pt_dpi_walk_item *item)
@@ -13,18 +17,12 @@ static void dpi_to_json(void *ctx, const struct pt_dpi_walk_item *item)
 
 	switch (item->event) {
 	case PT_DPI_WALK_BEGIN_OBJECT: pt_json_begin_object(j, item->key); break;
-	case PT_DPI_WALK_END_OBJECT: pt_json_end_object(j); break;
+	case PT_DPI_WALK_END_OBJECT: pt_json_close(j, '}'); break;
 	case PT_DPI_WALK_BEGIN_ARRAY: pt_json_begin_array(j, item->key); break;
-	case PT_DPI_WALK_END_ARRAY: pt_json_end_array(j); break;
+	case PT_DPI_WALK_END_ARRAY: pt_json_close(j, ']'); break;
 	case PT_DPI_WALK_STRING: pt_json_string(j, item->key, item->str); break;
 	case PT_DPI_WALK_U64: pt_json_u64(j, item->key, item->num); break;
-	case PT_DPI_WALK_TIME: {
-		char text[40];
-
-		if (pt_time_format_rfc3339(item->num, text, sizeof(text)) > 0)
-			pt_json_string(j, item->key, text);
-		break;
-	}
+	case PT_DPI_WALK_TIME: pt_output_format_time(j, item->key, item->num); break;
 	}
 }
 
@@ -69,41 +67,48 @@ void pt_output_format_time(struct pt_json *j, const char *key, uint64_t ns)
 		pt_json_string(j, key, text);
 }
 
+/* RFC 3339 text of a time, formatted once for the members that show it. */
+struct time_text {
+	char text[28];
+	int len;                /* pt_time_format_rfc3339()'s: <= 0 leaves the member out */
+};
+
+static void time_text(struct time_text *t, uint64_t ns)
+{
+	t->len = pt_time_format_rfc3339(ns, t->text, sizeof(t->text));
+}
+
+static void json_time(struct pt_json *j, struct pt_json_key key, const struct time_text *t)
+{
+	if (t->len > 0)
+		pt_json_key_text(j, key, t->text, (size_t)t->len);
+}
+
 /* ECS geo and as objects of one endpoint, with only what the databases gave. */
 static void format_geo(struct pt_json *j, const struct pt_geo_result *g)
 {
 	if (g->flags & PT_GEO_F_COUNTRY) {
-		pt_json_begin_object(j, "geo");
-		pt_json_string(j, "country_iso_code", g->country_iso_code);
-		pt_json_end_object(j);
+		pt_json_key_begin_object(j, PT_JSON_KEY("geo"));
+		pt_json_key_string(j, PT_JSON_KEY("country_iso_code"), g->country_iso_code);
+		pt_json_close(j, '}');
 	}
 	if (g->flags & (PT_GEO_F_AS_NUMBER | PT_GEO_F_AS_ORG)) {
-		pt_json_begin_object(j, "as");
+		pt_json_key_begin_object(j, PT_JSON_KEY("as"));
 		if (g->flags & PT_GEO_F_AS_NUMBER)
-			pt_json_u64(j, "number", g->as_number);
+			pt_json_key_u64(j, PT_JSON_KEY("number"), g->as_number);
 		if (g->flags & PT_GEO_F_AS_ORG) {
-			pt_json_begin_object(j, "organization");
-			pt_json_string(j, "name", g->as_organization);
-			pt_json_end_object(j);
+			pt_json_key_begin_object(j, PT_JSON_KEY("organization"));
+			pt_json_key_string(j, PT_JSON_KEY("name"), g->as_organization);
+			pt_json_close(j, '}');
 		}
-		pt_json_end_object(j);
+		pt_json_close(j, '}');
 	}
 }
 
-static void json_nonempty(struct pt_json *j, const char *key, const char *value)
+static void json_nonempty(struct pt_json *j, struct pt_json_key key, const char *value)
 {
 	if (value[0] != '\0')
-		pt_json_string(j, key, value);
-}
-
-/* One member object {"name": value} when the value is not empty. */
-static void json_named(struct pt_json *j, const char *object, const char *key, const char *value)
-{
-	if (value[0] == '\0')
-		return;
-	pt_json_begin_object(j, object);
-	pt_json_string(j, key, value);
-	pt_json_end_object(j);
+		pt_json_key_string(j, key, value);
 }
 
 /* source.kubernetes / destination.kubernetes: the workload that owned the address when the flow started. */
@@ -111,29 +116,33 @@ static void format_kubernetes(struct pt_json *j, const struct pt_workload *w, bo
 {
 	const char *const *f = w->field;
 
-	pt_json_begin_object(j, "kubernetes");
-	json_nonempty(j, "namespace", f[PT_WORKLOAD_F_NAMESPACE]);
+	pt_json_key_begin_object(j, PT_JSON_KEY("kubernetes"));
+	json_nonempty(j, PT_JSON_KEY("namespace"), f[PT_WORKLOAD_F_NAMESPACE]);
 	if (f[PT_WORKLOAD_F_POD][0] != '\0' || f[PT_WORKLOAD_F_POD_UID][0] != '\0') {
-		pt_json_begin_object(j, "pod");
-		json_nonempty(j, "name", f[PT_WORKLOAD_F_POD]);
-		json_nonempty(j, "uid", f[PT_WORKLOAD_F_POD_UID]);
-		pt_json_end_object(j);
+		pt_json_key_begin_object(j, PT_JSON_KEY("pod"));
+		json_nonempty(j, PT_JSON_KEY("name"), f[PT_WORKLOAD_F_POD]);
+		json_nonempty(j, PT_JSON_KEY("uid"), f[PT_WORKLOAD_F_POD_UID]);
+		pt_json_close(j, '}');
 	}
 	if (f[PT_WORKLOAD_F_WORKLOAD_KIND][0] != '\0' || f[PT_WORKLOAD_F_WORKLOAD][0] != '\0') {
-		pt_json_begin_object(j, "workload");
-		json_nonempty(j, "kind", f[PT_WORKLOAD_F_WORKLOAD_KIND]);
-		json_nonempty(j, "name", f[PT_WORKLOAD_F_WORKLOAD]);
-		pt_json_end_object(j);
+		pt_json_key_begin_object(j, PT_JSON_KEY("workload"));
+		json_nonempty(j, PT_JSON_KEY("kind"), f[PT_WORKLOAD_F_WORKLOAD_KIND]);
+		json_nonempty(j, PT_JSON_KEY("name"), f[PT_WORKLOAD_F_WORKLOAD]);
+		pt_json_close(j, '}');
 	}
-	json_named(j, "node", "name", f[PT_WORKLOAD_F_NODE]);
-	json_nonempty(j, "service_account", f[PT_WORKLOAD_F_SERVICE_ACCOUNT]);
+	if (f[PT_WORKLOAD_F_NODE][0] != '\0') {
+		pt_json_key_begin_object(j, PT_JSON_KEY("node"));
+		pt_json_key_string(j, PT_JSON_KEY("name"), f[PT_WORKLOAD_F_NODE]);
+		pt_json_close(j, '}');
+	}
+	json_nonempty(j, PT_JSON_KEY("service_account"), f[PT_WORKLOAD_F_SERVICE_ACCOUNT]);
 	if (w->n_labels > 0 && !omit_labels) {
-		pt_json_begin_object(j, "labels");
+		pt_json_key_begin_object(j, PT_JSON_KEY("labels"));
 		for (uint32_t i = 0; i < w->n_labels; i++)
 			pt_json_string_data_key(j, w->labels[i].key, w->labels[i].value);
-		pt_json_end_object(j);
+		pt_json_close(j, '}');
 	}
-	pt_json_end_object(j);
+	pt_json_close(j, '}');
 }
 
 /* podtap.identity.source / destination: how the side was identified. */
@@ -148,156 +157,156 @@ static const char *identity_state(const struct pt_flow_record *rec, int dir)
 	return pt_identity_scope_is_internal((enum pt_identity_scope)scope) ? "unknown_internal" : "external";
 }
 
-static void format_endpoint(struct pt_json *j, const char *key, const struct pt_flow_record *rec, int dir,
+static void format_endpoint(struct pt_json *j, struct pt_json_key key, const struct pt_flow_record *rec, int dir,
 			    const char *domain, bool omit_labels)
 {
 	const struct pt_flow *f = &rec->flow;
-	char addr[PT_ADDR_TEXT_LEN];
 	int side = dir == 0 ? f->orig_side : !f->orig_side;
 
-	pt_json_begin_object(j, key);
-	pt_json_string(j, "ip", pt_addr_format(f->key.ip_version, f->key.addr[side], addr));
+	pt_json_key_begin_object(j, key);
+	pt_json_key_addr(j, PT_JSON_KEY("ip"), f->key.ip_version, f->key.addr[side]);
 	if (domain != NULL)
-		pt_json_string(j, "domain", domain);
+		pt_json_key_string(j, PT_JSON_KEY("domain"), domain);
 	if (proto_has_ports(f->key.proto))
-		pt_json_u64(j, "port", f->key.port[side]);
-	pt_json_u64(j, "packets", f->packets[dir]);
-	pt_json_u64(j, "bytes", f->bytes[dir]);
+		pt_json_key_u64(j, PT_JSON_KEY("port"), f->key.port[side]);
+	pt_json_key_u64(j, PT_JSON_KEY("packets"), f->packets[dir]);
+	pt_json_key_u64(j, PT_JSON_KEY("bytes"), f->bytes[dir]);
 	format_geo(j, &rec->geo[dir]);
 	if (rec->workload[dir] != NULL)
 		format_kubernetes(j, rec->workload[dir], omit_labels);
-	pt_json_end_object(j);
+	pt_json_close(j, '}');
 }
 
 static void format_network(struct pt_json *j, const struct pt_flow_record *rec)
 {
 	const struct pt_flow *f = &rec->flow;
-	char text[PT_FLOW_COMMUNITY_ID_LEN];
+	char cid[PT_FLOW_COMMUNITY_ID_LEN];
 	const char *transport = transport_name(f->key.proto);
 
-	pt_json_begin_object(j, "network");
+	pt_json_key_begin_object(j, PT_JSON_KEY("network"));
 	if (transport != NULL)
-		pt_json_string(j, "transport", transport);
-	snprintf(text, sizeof(text), "%u", f->key.proto);
-	pt_json_string(j, "iana_number", text);
-	pt_json_string(j, "type", f->key.ip_version == 6 ? "ipv6" : "ipv4");
-	pt_json_string(j, "direction", pt_identity_direction_name(pt_identity_direction_of(
-						       (enum pt_identity_scope)rec->orig_scope,
-						       (enum pt_identity_scope)rec->resp_scope)));
-	pt_json_string(j, "community_id", pt_flow_community_id(f, 0, text));
-	pt_json_u64(j, "packets", f->packets[0] + f->packets[1]);
-	pt_json_u64(j, "bytes", f->bytes[0] + f->bytes[1]);
+		pt_json_key_string(j, PT_JSON_KEY("transport"), transport);
+	pt_json_key_u64_string(j, PT_JSON_KEY("iana_number"), f->key.proto);
+	pt_json_key_text(j, PT_JSON_KEY("type"), f->key.ip_version == 6 ? "ipv6" : "ipv4", 4);
+	pt_json_key_string(j, PT_JSON_KEY("direction"), pt_identity_direction_name(pt_identity_direction_of(
+								(enum pt_identity_scope)rec->orig_scope,
+								(enum pt_identity_scope)rec->resp_scope)));
+	pt_json_key_string(j, PT_JSON_KEY("community_id"), pt_flow_community_id(f, 0, cid));
+	pt_json_key_u64(j, PT_JSON_KEY("packets"), f->packets[0] + f->packets[1]);
+	pt_json_key_u64(j, PT_JSON_KEY("bytes"), f->bytes[0] + f->bytes[1]);
 	format_dpi(j, rec, "network", 0);
 	if (f->vlan_count > 0) {
-		pt_json_begin_object(j, "vlan");
-		snprintf(text, sizeof(text), "%u", f->vlan_ids[0]);
-		pt_json_string(j, "id", text);
-		pt_json_end_object(j);
+		pt_json_key_begin_object(j, PT_JSON_KEY("vlan"));
+		pt_json_key_u64_string(j, PT_JSON_KEY("id"), f->vlan_ids[0]);
+		pt_json_close(j, '}');
 	}
 	if (f->vlan_count > 1) {
-		pt_json_begin_object(j, "inner");
-		pt_json_begin_object(j, "vlan");
-		snprintf(text, sizeof(text), "%u", f->vlan_ids[1]);
-		pt_json_string(j, "id", text);
-		pt_json_end_object(j);
-		pt_json_end_object(j);
+		pt_json_key_begin_object(j, PT_JSON_KEY("inner"));
+		pt_json_key_begin_object(j, PT_JSON_KEY("vlan"));
+		pt_json_key_u64_string(j, PT_JSON_KEY("id"), f->vlan_ids[1]);
+		pt_json_close(j, '}');
+		pt_json_close(j, '}');
 	}
-	pt_json_end_object(j);
+	pt_json_close(j, '}');
 }
 
 void pt_output_format_flow_podtap(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx)
 {
 	const struct pt_flow *f = &rec->flow;
 	bool omit_labels = ctx->omit_labels;
-	char addr[PT_ADDR_TEXT_LEN];
 
-	pt_json_begin_object(j, "flow");
-	pt_json_string(j, "conn_state", pt_flow_conn_state_name(pt_flow_conn_state(f)));
+	pt_json_key_begin_object(j, PT_JSON_KEY("flow"));
+	pt_json_key_string(j, PT_JSON_KEY("conn_state"), pt_flow_conn_state_name(pt_flow_conn_state(f)));
 	if (f->history[0] != '\0')
-		pt_json_string(j, "history", f->history);
+		pt_json_key_string(j, PT_JSON_KEY("history"), f->history);
 	if (rec->event != PT_FLOW_EVENT_UPDATE)
-		pt_json_string(j, "end_reason", pt_flow_event_name(rec->event));
-	pt_json_end_object(j);
+		pt_json_key_string(j, PT_JSON_KEY("end_reason"), pt_flow_event_name(rec->event));
+	pt_json_close(j, '}');
 	if (f->tunnel_depth > 0) {
-		pt_json_begin_object(j, "tunnel");
-		pt_json_string(j, "type", pt_decode_tunnel_name(f->tunnel_type));
+		pt_json_key_begin_object(j, PT_JSON_KEY("tunnel"));
+		pt_json_key_string(j, PT_JSON_KEY("type"), pt_decode_tunnel_name(f->tunnel_type));
 		/* IP-in-IP has no id, and GRE only with a key (decode leaves 0 without one). */
 		if (f->tunnel_type != PT_TUNNEL_IPIP && (f->tunnel_type != PT_TUNNEL_GRE || f->tunnel_id != 0))
-			pt_json_u64(j, "id", f->tunnel_id);
-		pt_json_string(j, "source_ip", pt_addr_format(f->tunnel_ip_version, f->tunnel_src, addr));
-		pt_json_string(j, "destination_ip", pt_addr_format(f->tunnel_ip_version, f->tunnel_dst, addr));
-		pt_json_u64(j, "depth", f->tunnel_depth);
-		pt_json_end_object(j);
+			pt_json_key_u64(j, PT_JSON_KEY("id"), f->tunnel_id);
+		pt_json_key_addr(j, PT_JSON_KEY("source_ip"), f->tunnel_ip_version, f->tunnel_src);
+		pt_json_key_addr(j, PT_JSON_KEY("destination_ip"), f->tunnel_ip_version, f->tunnel_dst);
+		pt_json_key_u64(j, PT_JSON_KEY("depth"), f->tunnel_depth);
+		pt_json_close(j, '}');
 	}
 	if (proto_is_icmp(f->key.proto)) {
 		uint8_t type = (uint8_t)pt_flow_orig_port(f);
 		int counterpart = pt_flow_icmp_counterpart(f->key.ip_version, type);
 
-		pt_json_begin_object(j, "icmp");
-		pt_json_u64(j, "type", type);
+		pt_json_key_begin_object(j, PT_JSON_KEY("icmp"));
+		pt_json_key_u64(j, PT_JSON_KEY("type"), type);
 		/* Request/reply types carry the counterpart type in the key; their code is 0 by definition. */
-		pt_json_u64(j, "code", counterpart >= 0 ? 0 : pt_flow_resp_port(f));
-		pt_json_end_object(j);
+		pt_json_key_u64(j, PT_JSON_KEY("code"), counterpart >= 0 ? 0 : pt_flow_resp_port(f));
+		pt_json_close(j, '}');
 	}
 	if (rec->has_identity) {
-		pt_json_begin_object(j, "identity");
-		pt_json_u64(j, "generation", rec->identity_generation);
-		pt_json_string(j, "source", identity_state(rec, 0));
-		pt_json_string(j, "destination", identity_state(rec, 1));
+		pt_json_key_begin_object(j, PT_JSON_KEY("identity"));
+		pt_json_key_u64(j, PT_JSON_KEY("generation"), rec->identity_generation);
+		pt_json_key_string(j, PT_JSON_KEY("source"), identity_state(rec, 0));
+		pt_json_key_string(j, PT_JSON_KEY("destination"), identity_state(rec, 1));
 		if (omit_labels)
-			pt_json_bool(j, "labels_omitted", true);
-		pt_json_end_object(j);
+			PT_JSON_RAW(j, "\"labels_omitted\":true", true);
+		pt_json_close(j, '}');
 	}
 	format_dpi(j, rec, "podtap", 0);
 }
 
 void pt_output_format_flow_sides(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx)
 {
-	format_endpoint(j, "source", rec, 0, NULL, ctx->omit_labels);
-	format_endpoint(j, "destination", rec, 1, ctx->destination_domain, ctx->omit_labels);
+	format_endpoint(j, PT_JSON_KEY("source"), rec, 0, NULL, ctx->omit_labels);
+	format_endpoint(j, PT_JSON_KEY("destination"), rec, 1, ctx->destination_domain, ctx->omit_labels);
 	format_network(j, rec);
+	if (!rec->has_dpi)
+		return;
+	/* The first letters spare most of the comparisons (only "network" and "podtap" start with theirs). */
 	for (const char *const *obj = pt_dpi_walk_objects; *obj != NULL; obj++) {
-		if (strcmp(*obj, "network") != 0 && strcmp(*obj, "podtap") != 0)
+		if (((*obj)[0] != 'n' || strcmp(*obj, "network") != 0) && ((*obj)[0] != 'p' || strcmp(*obj, "podtap") != 0))
 			format_dpi(j, rec, *obj, PT_DPI_WALK_WRAP);
 	}
 }
 
 void pt_output_format_observer(struct pt_json *j, const char *observer_name)
 {
-	pt_json_begin_object(j, "observer");
-	pt_json_string(j, "name", observer_name);
-	pt_json_string(j, "type", "sensor");
-	pt_json_string(j, "product", "podtap");
-	pt_json_end_object(j);
+	pt_json_key_begin_object(j, PT_JSON_KEY("observer"));
+	pt_json_key_string(j, PT_JSON_KEY("name"), observer_name);
+	PT_JSON_RAW(j, "\"type\":\"sensor\",\"product\":\"podtap\"", true);
+	pt_json_close(j, '}');
 }
 
 void pt_output_format_flow(struct pt_json *j, const struct pt_flow_record *rec, const struct pt_flow_context *ctx)
 {
 	const struct pt_flow *f = &rec->flow;
 	bool final = rec->event != PT_FLOW_EVENT_UPDATE;
+	struct time_text start, end, now;
 
-	pt_json_begin_object(j, NULL);
-	pt_output_format_time(j, "@timestamp", final ? f->last_ns : rec->now_ns);
-	pt_json_begin_object(j, "event");
-	pt_json_string(j, "kind", "event");
-	pt_json_begin_array(j, "category");
-	pt_json_string(j, NULL, "network");
-	pt_json_end_array(j);
-	pt_json_begin_array(j, "type");
-	pt_json_string(j, NULL, "connection");
-	pt_json_string(j, NULL, final ? "end" : "info");
-	pt_json_end_array(j);
-	pt_json_string(j, "action", final ? "flow_end" : "flow_update");
-	pt_output_format_time(j, "start", f->first_ns);
-	pt_output_format_time(j, "end", f->last_ns);
-	pt_json_u64(j, "duration", f->last_ns - f->first_ns);
-	pt_json_end_object(j);
+	/* A final record's @timestamp is its end: one formatting for both. */
+	time_text(&start, f->first_ns);
+	time_text(&end, f->last_ns);
+	if (!final)
+		time_text(&now, rec->now_ns);
+	PT_JSON_RAW(j, "{", false);
+	json_time(j, PT_JSON_KEY("@timestamp"), final ? &end : &now);
+	/* The event object's constant members, as pt_json_* calls would write them, in one copy. */
+	if (final)
+		PT_JSON_RAW(j, "\"event\":{\"kind\":\"event\",\"category\":[\"network\"],"
+			       "\"type\":[\"connection\",\"end\"],\"action\":\"flow_end\"", true);
+	else
+		PT_JSON_RAW(j, "\"event\":{\"kind\":\"event\",\"category\":[\"network\"],"
+			       "\"type\":[\"connection\",\"info\"],\"action\":\"flow_update\"", true);
+	json_time(j, PT_JSON_KEY("start"), &start);
+	json_time(j, PT_JSON_KEY("end"), &end);
+	pt_json_key_u64(j, PT_JSON_KEY("duration"), f->last_ns - f->first_ns);
+	pt_json_close(j, '}');
 	pt_output_format_flow_sides(j, rec, ctx);
 	pt_output_format_observer(j, ctx->observer_name);
-	pt_json_begin_object(j, "podtap");
+	pt_json_key_begin_object(j, PT_JSON_KEY("podtap"));
 	pt_output_format_flow_podtap(j, rec, ctx);
-	pt_json_end_object(j);
-	pt_json_end_object(j);
+	pt_json_close(j, '}');
+	pt_json_close(j, '}');
 }
 
 static void format_detect_counters(struct pt_json *j, const struct pt_output_detect_counters *d)
@@ -415,6 +424,7 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_end_object(j);
 	pt_json_begin_object(j, "geo_cache");
 	pt_json_u64(j, "lookups", c->geo.lookups);
+	pt_json_u64(j, "indexed", c->geo.indexed);
 	pt_json_u64(j, "hits", c->geo.hits);
 	pt_json_u64(j, "network_hits", c->geo.network_hits);
 	pt_json_u64(j, "misses", c->geo.misses);

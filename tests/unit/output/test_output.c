@@ -182,6 +182,103 @@ static void test_flow_record_icmp_and_tunnel(void **state)
 	assert_non_null(strstr(buf, "\"icmp\":{\"type\":3,\"code\":3}"));
 }
 
+/* Every part of a record at once, for an exact comparison: the line must not change by a byte. */
+static struct pt_workload *make_rich_record(struct pt_flow_record *rec)
+{
+	static const char identity[] = "{\"kind\":\"pod\",\"namespace\":\"shop\",\"pod\":\"cart-0\",\"pod_uid\":\"a1b2\","
+				       "\"workload_kind\":\"StatefulSet\",\"workload\":\"cart\",\"node\":\"node-b\","
+				       "\"service_account\":\"cart\",\"labels\":{\"app\":\"cart\",\"q\\\"k\":\"v\\\\\\n\"}}";
+	static const uint8_t server[16] = { 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0x80 };
+	static const uint8_t client[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x0a, 0, 0x11 };
+	struct pt_flow *f = &rec->flow;
+	struct pt_dpi_result *d = &rec->dpi;
+	struct pt_workload *w = pt_workload_parse(identity, strlen(identity), NULL, 0);
+
+	assert_non_null(w);
+	make_tcp_record(rec);
+	f->key.ip_version = 6;
+	memcpy(f->key.addr[0], server, 16);      /* 2001:db8:0:1::80 is the lower side; the client fd00::a:11 started */
+	memcpy(f->key.addr[1], client, 16);
+	f->key.port[0] = 443;
+	f->key.port[1] = 45000;
+	f->orig_side = 1;
+	f->packets[0] = 0;
+	f->bytes[0] = UINT64_MAX;
+	f->vlan_count = 1;
+	f->tunnel_depth = 1;
+	f->tunnel_type = PT_TUNNEL_VXLAN;
+	f->tunnel_id = 7;
+	f->tunnel_ip_version = 4;
+	memcpy(f->tunnel_src, (uint8_t[]){ 192, 0, 2, 1 }, 4);
+	memcpy(f->tunnel_dst, (uint8_t[]){ 192, 0, 2, 2 }, 4);
+	rec->event = PT_FLOW_EVENT_UPDATE;
+	rec->now_ns = 1764786961000001000ULL;
+	rec->geo[1].flags = PT_GEO_F_COUNTRY | PT_GEO_F_AS_NUMBER | PT_GEO_F_AS_ORG;
+	memcpy(rec->geo[1].country_iso_code, "NL", 3);
+	rec->geo[1].as_number = 64500;
+	snprintf(rec->geo[1].as_organization, sizeof(rec->geo[1].as_organization), "Caf\xc3\xa9 \"Net\" \\ B.V.\x01\xff");
+	rec->has_identity = true;
+	rec->identity_generation = 7;
+	rec->workload[0] = w;
+	rec->workload_match[0] = PT_WORKLOAD_MATCH_ADDRESS;
+	rec->has_dpi = true;
+	d->kind = PT_DPI_KIND_TLS;
+	d->confidence = 4;                       /* NDPI_CONFIDENCE_DPI */
+	d->packets = 6;
+	snprintf(d->protocol, sizeof(d->protocol), "tls");
+	snprintf(d->dpi_protocol, sizeof(d->dpi_protocol), "TLS");
+	snprintf(d->category, sizeof(d->category), "Web");
+	snprintf(d->server_name, sizeof(d->server_name), "www.example.com");
+	snprintf(d->u.tls.ja3, sizeof(d->u.tls.ja3), "cd08e31494f9531f560d64c695473da9");
+	d->u.tls.version = 0x0303;
+	d->u.tls.cipher = 0xc02f;
+	d->u.tls.not_before = 1761000000;
+	snprintf(d->u.tls.subject, sizeof(d->u.tls.subject), "CN=example.com, O=\"Ex\"");
+	return w;
+}
+
+static void test_flow_record_exact(void **state)
+{
+	static const char want[] =
+		"{\"@timestamp\":\"2025-12-03T18:36:01.000001Z\",\"event\":{\"kind\":\"event\",\"category\":[\"network\"]"
+		",\"type\":[\"connection\",\"info\"],\"action\":\"flow_update\",\"start\":\"2025-12-03T18:35:00.000000Z\""
+		",\"end\":\"2025-12-03T18:35:00.500000Z\",\"duration\":500000000},\"source\":{\"ip\":\"fd00::a:11\""
+		",\"port\":45000,\"packets\":0,\"bytes\":18446744073709551615,\"kubernetes\":{\"namespace\":\"shop\""
+		",\"pod\":{\"name\":\"cart-0\",\"uid\":\"a1b2\"},\"workload\":{\"kind\":\"StatefulSet\",\"name\":\"cart\"}"
+		",\"node\":{\"name\":\"node-b\"},\"service_account\":\"cart\",\"labels\":{\"app\":\"cart\",\"q\\\"k\":\"v\\\\\\n\"}}}"
+		",\"destination\":{\"ip\":\"2001:db8:0:1::80\",\"domain\":\"example.com\",\"port\":443,\"packets\":4"
+		",\"bytes\":4000,\"geo\":{\"country_iso_code\":\"NL\"},\"as\":{\"number\":64500"
+		",\"organization\":{\"name\":\"Caf\xc3\xa9 \\\"Net\\\" \\\\ B.V.\\u0001\\ufffd\"}}},\"network\":{\"transport\":\"tcp\""
+		",\"iana_number\":\"6\",\"type\":\"ipv6\",\"direction\":\"outbound\""
+		",\"community_id\":\"1:gyooWybBCy4OiFKEArjv8mUR9cs=\",\"packets\":4,\"bytes\":3999,\"protocol\":\"tls\""
+		",\"vlan\":{\"id\":\"300\"}},\"tls\":{\"version\":\"1.2\",\"version_protocol\":\"tls\""
+		",\"cipher\":\"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256\",\"client\":{\"server_name\":\"www.example.com\""
+		",\"ja3\":\"cd08e31494f9531f560d64c695473da9\"},\"server\":{\"not_before\":\"2025-10-20T22:40:00.000000Z\""
+		",\"x509\":{\"subject\":{\"distinguished_name\":\"CN=example.com, O=\\\"Ex\\\"\"}}}}"
+		",\"observer\":{\"name\":\"sensor-1\",\"type\":\"sensor\",\"product\":\"podtap\"}"
+		",\"podtap\":{\"flow\":{\"conn_state\":\"SF\",\"history\":\"ShADadFf\"},\"tunnel\":{\"type\":\"vxlan\",\"id\":7"
+		",\"source_ip\":\"192.0.2.1\",\"destination_ip\":\"192.0.2.2\",\"depth\":1},\"identity\":{\"generation\":7"
+		",\"source\":\"pod\",\"destination\":\"external\"},\"dpi\":{\"protocol\":\"TLS\",\"category\":\"Web\""
+		",\"confidence\":\"DPI\",\"packets\":6}}}";
+	struct pt_flow_record rec;
+	char buf[4096];
+
+	(void)state;
+	make_rich_record(&rec);
+	format(&rec, "example.com", buf, sizeof(buf));
+	assert_string_equal(buf, want);
+	/* Into buffers around its length: too small by one is an overflow, exactly enough is not. */
+	for (size_t cap = strlen(want) - 2; cap <= strlen(want) + 1; cap++) {
+		struct pt_flow_context ctx = { .observer_name = "sensor-1", .destination_domain = "example.com" };
+		struct pt_json j;
+
+		pt_json_init(&j, buf, cap);
+		pt_output_format_flow(&j, &rec, &ctx);
+		assert_int_equal(pt_json_finish(&j), cap > strlen(want) ? (int)strlen(want) : -ENOSPC);
+	}
+	pt_flow_record_release(&rec);
+}
+
 static void test_counters(void **state)
 {
 	struct pt_output_counters c;
@@ -249,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_flow_record_fields),
 		cmocka_unit_test(test_flow_record_orientation_and_update),
 		cmocka_unit_test(test_flow_record_icmp_and_tunnel),
+		cmocka_unit_test(test_flow_record_exact),
 		cmocka_unit_test(test_counters),
 		cmocka_unit_test(test_redis_urls),
 	};
