@@ -151,6 +151,8 @@ struct geo_build {
 	struct geo_index_answer *answers;
 	uint32_t n_answers, cap_answers;
 	struct geo_map by_key;      /* data offset (one database) or answer pair (merged) -> answer */
+	uint64_t last_offset;       /* the data record met last, + 1 (0: none yet), and its answer */
+	uint32_t last_answer;
 	char **orgs;                /* the index's string pool, shared by all three builds */
 	size_t *orgs_len, *orgs_cap;
 };
@@ -228,8 +230,13 @@ static int geo_build_record(struct geo_build *b, const struct geo_source *src, e
 	struct geo_index_answer a;
 	int rc;
 
-	if (geo_map_get(&b->by_key, entry->offset, id))
+	/* Networks next to each other often share a record (a range cut into CIDR blocks): no map lookup then. */
+	if (b->last_offset == entry->offset + 1) {
+		*id = b->last_answer;
 		return 0;
+	}
+	if (geo_map_get(&b->by_key, entry->offset, id))
+		goto remember;
 	memset(&res, 0, sizeof(res));
 	rc = geo_fill(src, kind, entry, &res);
 	memset(&a, 0, sizeof(a));
@@ -244,6 +251,9 @@ static int geo_build_record(struct geo_build *b, const struct geo_source *src, e
 	}
 	if (geo_build_answer(b, &a, id) != 0 || geo_map_put(&b->by_key, entry->offset, *id) != 0)
 		return -ENOMEM;
+remember:
+	b->last_offset = entry->offset + 1;
+	b->last_answer = *id;
 	return 0;
 }
 
@@ -334,14 +344,21 @@ static int geo_build_pair(struct geo_build *m, const struct geo_build *country, 
 	struct geo_index_answer both;
 	uint64_t key = (uint64_t)c << 32 | a;
 
-	if (geo_map_get(&m->by_key, key, id))
+	if (m->last_offset == key + 1) {
+		*id = m->last_answer;
 		return 0;
+	}
+	if (geo_map_get(&m->by_key, key, id))
+		goto remember;
 	both = *aa;
 	both.flags = (uint8_t)(ca->flags | aa->flags);
 	both.error = ca->error | aa->error;
 	memcpy(both.country, ca->country, 2);
 	if (geo_build_answer(m, &both, id) != 0 || geo_map_put(&m->by_key, key, *id) != 0)
 		return -ENOMEM;
+remember:
+	m->last_offset = key + 1;   /* the pair met last, + 1 */
+	m->last_answer = *id;
 	return 0;
 }
 
