@@ -510,7 +510,8 @@ int geo_index_lookup(const struct geo_index *ix, const uint8_t addr4[4], struct 
 	res->as_number = a->as_number;
 	memcpy(res->country_iso_code, a->country, 2);
 	res->country_iso_code[a->flags & PT_GEO_F_COUNTRY ? 2 : 0] = '\0';
-	memcpy(res->as_organization, ix->orgs + a->org_offset, a->org_len);
+	if (a->org_len > 0)   /* without any organisation the pool is NULL */
+		memcpy(res->as_organization, ix->orgs + a->org_offset, a->org_len);
 	res->as_organization[a->org_len] = '\0';
 	if (a->flags != 0)
 		return 0;
