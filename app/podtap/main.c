@@ -217,11 +217,9 @@ static int redis_credentials_from_env(struct pt_redis_url *url, char *err, size_
 	return 0;
 }
 
-/* The workload table, loaded from Redis and followed there by a thread of the control side. */
+/* The workload table, loaded from Redis and followed there by a thread of the control side (pt_shared_start()). */
 static int shared_create_workloads(const struct pt_config *cfg, struct pt_shared *shared)
 {
-	char err[PT_CONFIG_ERR_LEN];
-
 	if (!cfg->identity.enabled || !cfg->redis.enabled) {
 		if (cfg->identity.enabled)
 			pt_log(PT_LOG_DEBUG, "identity: redis is off, so flows carry no workload identity");
@@ -232,6 +230,15 @@ static int shared_create_workloads(const struct pt_config *cfg, struct pt_shared
 		fprintf(stderr, "podtap: error: out of memory\n");
 		return 1;
 	}
+	return 0;
+}
+
+int pt_shared_start(const struct pt_config *cfg, struct pt_shared *shared)
+{
+	char err[PT_CONFIG_ERR_LEN];
+
+	if (shared->workloads == NULL)
+		return 0;
 	shared->identity_sync = pt_identity_sync_start(cfg, &shared->redis_url, shared->workloads, err, sizeof(err));
 	if (shared->identity_sync == NULL) {
 		fprintf(stderr, "podtap: error: identity: %s\n", err);
@@ -254,6 +261,7 @@ static int shared_create(const struct pt_config *cfg, const struct pt_redis_url 
 		if (shared->geo == NULL)
 			pt_geo_db_free(db);
 	}
+	pt_geo_start_index(shared->geo);            /* beside the rest of the set-up */
 	if (shared->nets == NULL || shared->geo == NULL) {
 		fprintf(stderr, "podtap: error: out of memory\n");
 		shared_free(shared);

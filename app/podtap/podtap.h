@@ -331,6 +331,13 @@ int pt_alert_sender_submit_flow(struct pt_alert_sender *s, const char *json, uin
 void pt_alert_sender_stats(struct pt_alert_sender *s, struct pt_alert_sender_stats *st, uint64_t *dropped_new);
 
 /** runtime.c: the two run modes. Return the process exit status. */
+/*
+ * Start the thread that keeps the shared workload table (its Redis sync). Each run mode calls it once this thread
+ * has its final CPU affinity (DPDK: after rte_eal_init() pinned it to the main lcore), so that it inherits it
+ * and never takes a worker's core. Returns 0, or 1 after saying why.
+ */
+int pt_shared_start(const struct pt_config *cfg, struct pt_shared *shared);
+
 int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,
 		volatile sig_atomic_t *stop_signal);
 int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struct pt_shared *shared,

@@ -87,6 +87,8 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 	pthread_t thread;
 	int rc = 1;
 
+	if (pt_shared_start(cfg, shared) != 0)   /* no lcores here: the thread may run anywhere */
+		return 1;
 	if (live)
 		cap = pt_capture_open_pcap_live(opt->iface, cfg->capture.snaplen, cfg->capture.promiscuous,
 						cfg->capture.bpf_filter, err, sizeof(err));
@@ -182,6 +184,9 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 		pt_log(PT_LOG_ERR, "EAL initialisation failed: %s", rte_strerror(rte_errno));
 		return rte_errno == EINVAL ? 2 : 1;    /* EINVAL: the EAL arguments themselves */
 	}
+	/* Now that this thread is pinned to the main lcore, the thread it starts stays off the workers' cores. */
+	if (pt_shared_start(cfg, shared) != 0)
+		goto cleanup_eal;
 	n_workers = runtime_worker_lcores(cfg, err, sizeof(err));
 	if (n_workers == 0) {
 		pt_log(PT_LOG_ERR, "%s", err);
@@ -230,6 +235,7 @@ int pt_run_dpdk(const struct pt_config *cfg, const struct pt_options *opt, struc
 		goto free_workers;
 	}
 	pt_log(PT_LOG_INFO, "capturing from %s", pt_capture_describe(cap));
+	pt_geo_wait_index(shared->geo);             /* built beside the set-up: none of it shares the workers' start */
 	/* --exit-idle counts from the launch, not from the (possibly slow) set-up. */
 	for (w = 0; w < n_workers; w++)
 		atomic_store(&workers[w].last_packet_mono_ns, pt_time_mono_ns());

@@ -392,7 +392,6 @@ struct pt_geo_db *pt_geo_db_open(const char *country_path, const char *asn_path)
 			return NULL;
 		}
 	}
-	geo_db_start_index(db);
 	return db;
 }
 
@@ -407,13 +406,17 @@ static void *geo_db_index_thread(void *arg)
 	return NULL;
 }
 
-void geo_db_start_index(struct pt_geo_db *db)
+/* Start the build once: on a thread when @p threaded (and one can be made), else on this one. */
+static void geo_db_build_once(struct pt_geo_db *db, bool threaded)
 {
+	if (db->index_started)
+		return;
+	db->index_started = true;
 	if (db->slot[PT_GEO_COUNTRY].src == NULL && db->slot[PT_GEO_ASN].src == NULL) {
 		db->index_done = true;   /* nothing to index, nothing to say */
 		return;
 	}
-	if (pthread_create(&db->builder, NULL, geo_db_index_thread, db) == 0) {
+	if (threaded && pthread_create(&db->builder, NULL, geo_db_index_thread, db) == 0) {
 		db->index_thread = true;
 		pthread_setname_np(db->builder, "podtap-geoindex");
 		return;
@@ -421,12 +424,26 @@ void geo_db_start_index(struct pt_geo_db *db)
 	geo_db_index_thread(db);
 }
 
+void geo_db_start_index(struct pt_geo_db *db)
+{
+	geo_db_build_once(db, true);
+}
+
+void pt_geo_db_start_index(struct pt_geo_db *db)
+{
+	if (db != NULL)
+		geo_db_build_once(db, true);
+}
+
 void pt_geo_db_wait_index(struct pt_geo_db *db)
 {
-	if (db == NULL || !db->index_thread)
+	if (db == NULL)
 		return;
-	pthread_join(db->builder, NULL);
-	db->index_thread = false;
+	geo_db_build_once(db, false);
+	if (db->index_thread) {
+		pthread_join(db->builder, NULL);
+		db->index_thread = false;
+	}
 }
 
 void pt_geo_db_free(struct pt_geo_db *db)
@@ -434,7 +451,8 @@ void pt_geo_db_free(struct pt_geo_db *db)
 	if (db == NULL)
 		return;
 	__atomic_store_n(&db->index_cancel, true, __ATOMIC_RELAXED);
-	pt_geo_db_wait_index(db);
+	if (db->index_thread)
+		pthread_join(db->builder, NULL);
 	for (int k = 0; k < GEO_KINDS; k++)
 		geo_slot_release(&db->slot[k]);
 	geo_index_free(db->v4);
@@ -462,7 +480,9 @@ const char *pt_geo_db_describe_index(const struct pt_geo_db *db)
 
 bool pt_geo_db_index_pending(const struct pt_geo_db *db)
 {
-	return db != NULL && !__atomic_load_n(&db->index_done, __ATOMIC_ACQUIRE);
+	if (db == NULL || (db->slot[PT_GEO_COUNTRY].src == NULL && db->slot[PT_GEO_ASN].src == NULL))
+		return false;   /* nothing to build */
+	return !__atomic_load_n(&db->index_done, __ATOMIC_ACQUIRE);
 }
 
 bool pt_geo_db_indexed(const struct pt_geo_db *db)

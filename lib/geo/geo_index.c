@@ -157,18 +157,36 @@ struct geo_build {
 	size_t *orgs_len, *orgs_cap;
 };
 
-static int geo_build_init(struct geo_build *b, char **orgs, size_t *orgs_len, size_t *orgs_cap)
+/*
+ * Room for @p max_ranges ranges and answers, allocated once: growing them by realloc would remap memory while
+ * the workers run, and every remap takes the process's memory-map lock, which their page faults wait for.
+ * (calloc's large blocks are fresh pages, touched only as they fill.)
+ */
+static int geo_build_init(struct geo_build *b, char **orgs, size_t *orgs_len, size_t *orgs_cap, uint32_t max_ranges,
+			  uint32_t map_slots)
 {
 	memset(b, 0, sizeof(*b));
 	b->orgs = orgs;
 	b->orgs_len = orgs_len;
 	b->orgs_cap = orgs_cap;
-	if (geo_map_init(&b->by_key, 1024) != 0 || geo_grow((void **)&b->answers, &b->cap_answers, 1,
-							      sizeof(b->answers[0])) != 0)
+	if (geo_map_init(&b->by_key, map_slots) != 0)
 		return -ENOMEM;
+	if (geo_grow((void **)&b->ranges, &b->cap_ranges, max_ranges, sizeof(b->ranges[0])) != 0 ||
+	    geo_grow((void **)&b->answers, &b->cap_answers, max_ranges + 1, sizeof(b->answers[0])) != 0)
+		return max_ranges > GEO_INDEX_MAX_RANGES ? -E2BIG : -ENOMEM;
 	memset(&b->answers[0], 0, sizeof(b->answers[0]));
 	b->n_answers = 1;
 	return 0;
+}
+
+/* Slots for a map of about @p entries: a power of two, at least twice as many. */
+static uint32_t geo_map_slots_for(uint32_t entries)
+{
+	uint32_t n = 1024;
+
+	while (n < 2 * (uint64_t)entries && n < (1u << 26))
+		n *= 2;
+	return n;
 }
 
 static void geo_build_free(struct geo_build *b)
@@ -419,18 +437,29 @@ int geo_index_build(const struct geo_slot slot[GEO_KINDS], struct geo_index **ou
 	info[0] = '\0';
 	if (slot[PT_GEO_COUNTRY].src == NULL && slot[PT_GEO_ASN].src == NULL)
 		return 0;
-	/* All three are set up before any can fail, so that the exit path may free all three. */
-	bool ready = geo_build_init(&one[0], &orgs, &orgs_len, &orgs_cap) == 0;
-	ready = geo_build_init(&one[1], &orgs, &orgs_len, &orgs_cap) == 0 && ready;
-	ready = geo_build_init(&merged, &orgs, &orgs_len, &orgs_cap) == 0 && ready;
-	if (!ready)
+	memset(one, 0, sizeof(one));
+	memset(&merged, 0, sizeof(merged));
+	/* Bounds known up front: a tree of N nodes has at most N + 1 leaves, and the organisations of distinct
+	 * records are strings of the data section, so they fit in its size. */
+	for (int k = 0; k < GEO_KINDS; k++)
+		if (slot[k].src != NULL)
+			orgs_cap += slot[k].src->mmdb.data_section_size;
+	orgs = malloc(orgs_cap + 1);
+	if (orgs == NULL)
 		goto done;
 	for (int k = 0; k < GEO_KINDS; k++) {
-		rc = geo_walk(&one[k], slot[k].src, (enum pt_geo_kind)k, cancel);
+		uint32_t nodes = slot[k].src != NULL ? slot[k].src->mmdb.metadata.node_count : 0;
+
+		rc = geo_build_init(&one[k], &orgs, &orgs_len, &orgs_cap, nodes + 2, geo_map_slots_for(nodes / 8));
+		if (rc == 0)
+			rc = geo_walk(&one[k], slot[k].src, (enum pt_geo_kind)k, cancel);
 		if (rc != 0)
 			goto done;
 	}
-	rc = geo_merge(&merged, &one[PT_GEO_COUNTRY], &one[PT_GEO_ASN]);
+	rc = geo_build_init(&merged, &orgs, &orgs_len, &orgs_cap, one[0].n_ranges + one[1].n_ranges,
+			    geo_map_slots_for(one[0].n_answers + one[1].n_answers));
+	if (rc == 0)
+		rc = geo_merge(&merged, &one[PT_GEO_COUNTRY], &one[PT_GEO_ASN]);
 	if (rc != 0)
 		goto done;
 	ix = calloc(1, sizeof(*ix));

@@ -52,8 +52,9 @@ struct geo_slot {
 struct geo_index;
 
 /*
- * A handle never changes once published, but for its IPv4 index: a thread of its own builds it, and stores
- * v4 (release) once, from NULL to the index. Until then, and without an index, IPv4 lookups walk the trees.
+ * A handle never changes once published, but for its IPv4 index: a thread of its own builds it (once started,
+ * by pt_geo_start_index() or a reload), and stores v4 (release) once, from NULL to the index. Until then, and
+ * without an index, IPv4 lookups walk the trees.
  */
 struct pt_geo_db {
 	uint64_t generation;
@@ -61,6 +62,7 @@ struct pt_geo_db {
 	struct geo_index *v4;               /* read with an acquire load */
 	bool index_done;                    /* (release) index_info is final: built, not built, or nothing to build */
 	bool index_cancel;                  /* the handle is being freed: the builder stops early */
+	bool index_started;                 /* the build was started (on a thread or not) */
 	bool index_thread;                  /* builder is running or not joined yet */
 	pthread_t builder;
 	char index_info[PT_GEO_INFO_LEN];   /* how the index was built, or why not */

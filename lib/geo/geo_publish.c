@@ -49,6 +49,18 @@ void pt_geo_published_free(struct pt_geo_published *pub)
 	free(pub);
 }
 
+void pt_geo_start_index(struct pt_geo_published *pub)
+{
+	if (pub != NULL)
+		geo_db_start_index((struct pt_geo_db *)pt_rcu_current_publisher(pub->rcu));
+}
+
+void pt_geo_wait_index(struct pt_geo_published *pub)
+{
+	if (pub != NULL)
+		pt_geo_db_wait_index((struct pt_geo_db *)pt_rcu_current_publisher(pub->rcu));
+}
+
 int pt_geo_worker_online(struct pt_geo_published *pub, uint32_t worker)
 {
 	return pub != NULL ? pt_rcu_reader_online(pub->rcu, worker) : -EINVAL;

@@ -20,10 +20,12 @@
  *    A file is copied into sealed private memory (a memfd) at open, so a file rewritten in place (cp over
  *    it) can never fault a reader; replacing it by rename is still the clean way. Without /proc the file
  *    itself is mapped, as libmaxminddb does, and only a rename is safe.
- *    At open a thread of the handle's starts flattening the IPv4 parts of both trees into one index (sorted
- *    ranges, each with the pair of answers, found from a table of /16s; about 0.1 s and 9 MiB for the default
- *    databases), shared read-only by every worker once built: an IPv4 lookup is then a short search, not two
- *    tree walks and two record decodes. Until then, and for IPv6, lookups walk the trees (same answers).
+ *    A thread of the handle's flattens the IPv4 parts of both trees into one index (sorted ranges, each with
+ *    the pair of answers, found from a table of /16s; about 0.1 s and 9 MiB for the default databases),
+ *    shared read-only by every worker once built: an IPv4 lookup is then a short search, not two tree walks
+ *    and two record decodes. Until then, and for IPv6, lookups walk the trees (same answers). The first
+ *    handle's build starts with pt_geo_start_index() (pt_geo_wait_index() waits for it), a reloaded handle's
+ *    at its reload, on a thread that inherits the CPU affinity of the control thread that starts it.
  *  - struct pt_geo_cache: one per worker, fixed size, keyed by (address, database generation); it stores
  *    "not found" too, so a worker asks the database once per external address while it stays cached. IPv4
  *    addresses of a handle with an index go straight to the index, which answers as fast as a cache probe.
@@ -33,7 +35,8 @@
  * Protocol between the control side and the workers:
  *
  *   control, at start:  db = pt_geo_db_open(country, asn); log pt_geo_db_describe() for both kinds;
- *                       pub = pt_geo_published_create(db, n_workers);
+ *                       pub = pt_geo_published_create(db, n_workers); pt_geo_start_index(pub);
+ *                       ... (optionally pt_geo_wait_index(pub) before the workers start)
  *   worker w, at start: pt_geo_worker_online(pub, w);
  *   worker, per burst:  const struct pt_geo_db *db = pt_geo_current(pub);   (once, at the start)
  *                       ... pt_geo_cache_lookup(cache, db, ...) once per new flow endpoint ...
@@ -112,13 +115,17 @@ const char *pt_geo_db_describe(const struct pt_geo_db *db, enum pt_geo_kind kind
  */
 const char *pt_geo_db_describe_index(const struct pt_geo_db *db);
 
-/** Whether the handle's IPv4 index is still being built (by a thread of the handle's, started at open). */
+/** Whether the handle's IPv4 index is not built yet (being built, or not started); false without databases. */
 bool pt_geo_db_index_pending(const struct pt_geo_db *db);
+
+/** Start building the handle's IPv4 index on a thread (once; later calls do nothing). Control side. */
+void pt_geo_db_start_index(struct pt_geo_db *db);
 
 /** Whether IPv4 lookups on the handle are answered by its index (false while it is being built). */
 bool pt_geo_db_indexed(const struct pt_geo_db *db);
 
-/** Wait until the handle's IPv4 index is built, or known not to be (control side; tests). NULL is a no-op. */
+/** Wait until the handle's IPv4 index is built, or known not to be, building it on this thread if it was not
+ *  started (control side; tests). NULL is a no-op. */
 void pt_geo_db_wait_index(struct pt_geo_db *db);
 
 /** The handle's generation: 1 from pt_geo_db_open(), then +1 for each handle published after it. */
@@ -197,6 +204,20 @@ struct pt_geo_published;
  *         memory runs out (then @p db still belongs to the caller).
  */
 struct pt_geo_published *pt_geo_published_create(struct pt_geo_db *db, uint32_t max_workers);
+
+/**
+ * Control side: start building the current handle's IPv4 index (pt_geo_db_start_index()), as early as possible:
+ * the build then runs beside the rest of the set-up. The builder thread inherits the caller's CPU affinity. A
+ * reloaded handle's build starts at its reload, from the control thread. NULL is a no-op.
+ */
+void pt_geo_start_index(struct pt_geo_published *pub);
+
+/**
+ * Control side: wait until the current handle's index is built (or known not to be), building it here if it was
+ * not started. DPDK mode calls it before launching the workers, so that no build shares their start (its page
+ * faults and memory traffic cost a worker at 10 Mpps tens of thousands of packets). NULL is a no-op.
+ */
+void pt_geo_wait_index(struct pt_geo_published *pub);
 
 /** Free the publication, its current handle and every retired one. Only after every worker stopped; NULL is a no-op. */
 void pt_geo_published_free(struct pt_geo_published *pub);

@@ -1,22 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* test_geo_cache.c - The per-worker cache: hits and misses, cached "not found", eviction, generations. */
 #include "geo_test.h"
-#include "geo_priv.h"
 
 static struct geo_test_dir dir;
 static struct pt_geo_db *db;
 
 /*
- * The handle without its IPv4 index, as when the index could not be built: IPv4 lookups then go through the
- * cache and walk the trees, which is what these tests are about (test_geo_index.c tests the index).
+ * A handle whose IPv4 index is not built (never started here, as before pt_geo_start_index() or when it cannot be
+ * built): IPv4 lookups then go through the cache and walk the trees, which is what these tests are about
+ * (test_geo_index.c tests the index).
  */
 static struct pt_geo_db *unindexed(struct pt_geo_db *h)
 {
-	if (h != NULL) {
-		pt_geo_db_wait_index(h);
-		geo_index_free(h->v4);
-		h->v4 = NULL;
-	}
+	assert_false(pt_geo_db_indexed(h));
 	return h;
 }
 

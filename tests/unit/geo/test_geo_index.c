@@ -295,6 +295,24 @@ static void test_cache_uses_index(void **state)
 	pt_geo_db_free(db);
 }
 
+/* pt_geo_start_index() starts the current handle's build; a reload builds the new handle's by itself. */
+static void test_published_start(void **state)
+{
+	(void)state;
+	n_edges = 0;
+	write_random_databases("GeoLite2-Country", "GeoLite2-ASN", 100);
+	struct pt_geo_db *db = open_both();
+	assert_non_null(db);
+	struct pt_geo_published *pub = pt_geo_published_create(db, 1);
+	assert_non_null(pub);
+	assert_true(pt_geo_db_index_pending(db));
+	pt_geo_start_index(pub);
+	pt_geo_db_wait_index(db);
+	assert_true(pt_geo_db_indexed(pt_geo_current(pub)));
+	pt_geo_published_free(pub);
+	pt_geo_start_index(NULL);
+}
+
 /* A handle freed while its index is still being built stops the builder and frees everything (ASan checks). */
 static void test_free_while_building(void **state)
 {
@@ -305,13 +323,22 @@ static void test_free_while_building(void **state)
 		struct pt_geo_db *db = open_both();
 
 		assert_non_null(db);
+		pt_geo_db_start_index(db);
 		pt_geo_db_free(db);
 	}
+	/* Started on a thread, then waited for; a handle never started has no index and frees as well. */
 	struct pt_geo_db *db = open_both();
 	assert_non_null(db);
+	assert_true(pt_geo_db_index_pending(db));
+	pt_geo_db_start_index(db);
+	pt_geo_db_start_index(db);   /* once */
 	pt_geo_db_wait_index(db);
 	assert_true(pt_geo_db_indexed(db));
 	pt_geo_db_wait_index(db);   /* twice is fine */
+	pt_geo_db_free(db);
+	db = open_both();
+	assert_non_null(db);
+	assert_false(pt_geo_db_indexed(db));
 	pt_geo_db_free(db);
 }
 
@@ -323,6 +350,7 @@ int main(void)
 		cmocka_unit_test(test_one_database),
 		cmocka_unit_test(test_degenerate_trees),
 		cmocka_unit_test(test_cache_uses_index),
+		cmocka_unit_test(test_published_start),
 		cmocka_unit_test(test_free_while_building),
 	};
 
