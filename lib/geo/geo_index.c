@@ -63,50 +63,57 @@ static int geo_grow(void **array, uint32_t *cap, uint32_t need, size_t elem)
 	return 0;
 }
 
-/* Open addressing, keys stored + 1 so that 0 marks an empty slot. */
+/* Open addressing, keys stored + 1 so that 0 marks an empty slot; a key and its value share a cache line. */
+struct geo_map_slot {
+	uint64_t key;
+	uint32_t value;
+};
+
 struct geo_map {
-	uint64_t *keys;
-	uint32_t *values;
+	struct geo_map_slot *slots;
 	uint32_t mask;
 	uint32_t used;
 };
 
+/* MurmurHash3's 64-bit finalizer: data offsets are small and regular, and every bit must reach the low ones. */
 static uint32_t geo_map_hash(uint64_t key)
 {
 	key ^= key >> 33;
 	key *= 0xff51afd7ed558ccdULL;
+	key ^= key >> 33;
+	key *= 0xc4ceb9fe1a85ec53ULL;
 	key ^= key >> 33;
 	return (uint32_t)key;
 }
 
 static int geo_map_init(struct geo_map *m, uint32_t slots)
 {
-	m->keys = calloc(slots, sizeof(m->keys[0]));
-	m->values = calloc(slots, sizeof(m->values[0]));
+	m->slots = calloc(slots, sizeof(m->slots[0]));
 	m->mask = slots - 1;
 	m->used = 0;
-	return m->keys != NULL && m->values != NULL ? 0 : -ENOMEM;
+	return m->slots != NULL ? 0 : -ENOMEM;
 }
 
 static void geo_map_free(struct geo_map *m)
 {
-	free(m->keys);
-	free(m->values);
+	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
 
 /* The slot of @p key: where it is, or the empty slot where it would go. */
-static uint32_t geo_map_slot(const struct geo_map *m, uint64_t key)
+static struct geo_map_slot *geo_map_find(const struct geo_map *m, uint64_t key)
 {
 	uint32_t i = geo_map_hash(key) & m->mask;
 
-	while (m->keys[i] != 0 && m->keys[i] != key + 1)
+	while (m->slots[i].key != 0 && m->slots[i].key != key + 1)
 		i = (i + 1) & m->mask;
-	return i;
+	return &m->slots[i];
 }
 
 static int geo_map_put(struct geo_map *m, uint64_t key, uint32_t value)
 {
+	struct geo_map_slot *slot;
+
 	if ((m->used + 1) * 2 > m->mask + 1) {
 		struct geo_map bigger;
 
@@ -114,31 +121,27 @@ static int geo_map_put(struct geo_map *m, uint64_t key, uint32_t value)
 			geo_map_free(&bigger);
 			return -ENOMEM;
 		}
-		for (uint32_t i = 0; i <= m->mask; i++) {
-			if (m->keys[i] != 0) {
-				uint32_t j = geo_map_slot(&bigger, m->keys[i] - 1);
-				bigger.keys[j] = m->keys[i];
-				bigger.values[j] = m->values[i];
-			}
-		}
+		for (uint32_t i = 0; i <= m->mask; i++)
+			if (m->slots[i].key != 0)
+				*geo_map_find(&bigger, m->slots[i].key - 1) = m->slots[i];
 		bigger.used = m->used;
 		geo_map_free(m);
 		*m = bigger;
 	}
-	uint32_t i = geo_map_slot(m, key);
-	m->used += m->keys[i] == 0;
-	m->keys[i] = key + 1;
-	m->values[i] = value;
+	slot = geo_map_find(m, key);
+	m->used += slot->key == 0;
+	slot->key = key + 1;
+	slot->value = value;
 	return 0;
 }
 
 static bool geo_map_get(const struct geo_map *m, uint64_t key, uint32_t *value)
 {
-	uint32_t i = geo_map_slot(m, key);
+	const struct geo_map_slot *slot = geo_map_find(m, key);
 
-	if (m->keys[i] == 0)
+	if (slot->key == 0)
 		return false;
-	*value = m->values[i];
+	*value = slot->value;
 	return true;
 }
 
@@ -150,17 +153,18 @@ struct geo_build {
 	uint32_t n_ranges, cap_ranges;
 	struct geo_index_answer *answers;
 	uint32_t n_answers, cap_answers;
-	struct geo_map by_key;      /* data offset (one database) or answer pair (merged) -> answer */
-	uint64_t last_offset;       /* the data record met last, + 1 (0: none yet), and its answer */
-	uint32_t last_answer;
+	struct geo_map by_key;      /* (merged) answer pair -> answer */
+	uint32_t *by_offset;        /* (one database) data record's offset -> answer + 1, 0: not met yet */
+	uint32_t n_by_offset;       /* the data section's size */
 	char **orgs;                /* the index's string pool, shared by all three builds */
 	size_t *orgs_len, *orgs_cap;
 };
 
 /*
  * Room for @p max_ranges ranges and answers, allocated once: growing them by realloc would remap memory while
- * the workers run, and every remap takes the process's memory-map lock, which their page faults wait for.
- * (calloc's large blocks are fresh pages, touched only as they fill.)
+ * the workers run (a reload), and every remap takes the process's memory-map lock, which their page faults wait
+ * for. (calloc's large blocks are fresh pages, touched only as they fill.) The map starts at @p map_slots and
+ * grows: a sparse one would miss the cache at every lookup.
  */
 static int geo_build_init(struct geo_build *b, char **orgs, size_t *orgs_len, size_t *orgs_cap, uint32_t max_ranges,
 			  uint32_t map_slots)
@@ -179,7 +183,8 @@ static int geo_build_init(struct geo_build *b, char **orgs, size_t *orgs_len, si
 	return 0;
 }
 
-/* Slots for a map of about @p entries: a power of two, at least twice as many. */
+/* Slots for a map of about @p entries: a power of two, at least twice as many (the pairs are about as many as
+ * the ASN database's answers: each AS is mostly in one country). */
 static uint32_t geo_map_slots_for(uint32_t entries)
 {
 	uint32_t n = 1024;
@@ -194,6 +199,7 @@ static void geo_build_free(struct geo_build *b)
 	free(b->ranges);
 	free(b->answers);
 	geo_map_free(&b->by_key);
+	free(b->by_offset);
 }
 
 /* Append a range; one that gives the same answer as the range before it only extends it. */
@@ -248,13 +254,11 @@ static int geo_build_record(struct geo_build *b, const struct geo_source *src, e
 	struct geo_index_answer a;
 	int rc;
 
-	/* Networks next to each other often share a record (a range cut into CIDR blocks): no map lookup then. */
-	if (b->last_offset == entry->offset + 1) {
-		*id = b->last_answer;
+	/* Every record has its slot, by offset: records are laid out about in address order, so this is local. */
+	if (entry->offset < b->n_by_offset && b->by_offset[entry->offset] != 0) {
+		*id = b->by_offset[entry->offset] - 1;
 		return 0;
 	}
-	if (geo_map_get(&b->by_key, entry->offset, id))
-		goto remember;
 	memset(&res, 0, sizeof(res));
 	rc = geo_fill(src, kind, entry, &res);
 	memset(&a, 0, sizeof(a));
@@ -267,18 +271,17 @@ static int geo_build_record(struct geo_build *b, const struct geo_source *src, e
 		if (geo_build_org(b, res.as_organization, a.org_len, &a.org_offset) != 0)
 			return -ENOMEM;
 	}
-	if (geo_build_answer(b, &a, id) != 0 || geo_map_put(&b->by_key, entry->offset, *id) != 0)
+	if (geo_build_answer(b, &a, id) != 0)
 		return -ENOMEM;
-remember:
-	b->last_offset = entry->offset + 1;
-	b->last_answer = *id;
+	if (entry->offset < b->n_by_offset)
+		b->by_offset[entry->offset] = *id + 1;
 	return 0;
 }
 
 /* A record of the search tree, waiting to be visited: a node, or a leaf covering @p start/@p depth. */
 struct geo_walk_item {
-	MMDB_entry_s entry;
-	uint64_t record;
+	uint32_t record;     /* a node number, or (a leaf) the record's value */
+	uint32_t offset;     /* a data record's offset in the data section */
 	uint32_t start;
 	uint8_t type;
 	uint8_t depth;
@@ -296,9 +299,9 @@ static int geo_walk_ipv4_root(const MMDB_s *mmdb, struct geo_walk_item *root)
 
 		if (MMDB_read_node(mmdb, (uint32_t)root->record, &node) != MMDB_SUCCESS)
 			return -EBADMSG;
-		root->record = node.left_record;
+		root->record = (uint32_t)node.left_record;
 		root->type = node.left_record_type;
-		root->entry = node.left_record_entry;
+		root->offset = node.left_record_entry.offset;
 		if (root->type != MMDB_RECORD_TYPE_SEARCH_NODE)
 			break;
 	}
@@ -324,6 +327,7 @@ static int geo_walk(struct geo_build *b, const struct geo_source *src, enum pt_g
 	while (depth > 0) {
 		struct geo_walk_item it = stack[--depth];
 		MMDB_search_node_s node;
+		MMDB_entry_s entry;
 		uint32_t answer = 0;
 
 		if ((visits & 4095) == 0 && __atomic_load_n(cancel, __ATOMIC_RELAXED))
@@ -334,15 +338,16 @@ static int geo_walk(struct geo_build *b, const struct geo_source *src, enum pt_g
 			    MMDB_read_node(&src->mmdb, (uint32_t)it.record, &node) != MMDB_SUCCESS)
 				return -EBADMSG;
 			/* Right first on the stack, so that the left half is visited first. */
-			stack[depth++] = (struct geo_walk_item){ node.right_record_entry, node.right_record,
+			stack[depth++] = (struct geo_walk_item){ (uint32_t)node.right_record, node.right_record_entry.offset,
 				it.start | (1u << (31 - it.depth)), node.right_record_type, (uint8_t)(it.depth + 1) };
-			stack[depth++] = (struct geo_walk_item){ node.left_record_entry, node.left_record, it.start,
-				node.left_record_type, (uint8_t)(it.depth + 1) };
+			stack[depth++] = (struct geo_walk_item){ (uint32_t)node.left_record, node.left_record_entry.offset,
+				it.start, node.left_record_type, (uint8_t)(it.depth + 1) };
 			continue;
 		case MMDB_RECORD_TYPE_EMPTY:
 			break;
 		case MMDB_RECORD_TYPE_DATA:
-			if (geo_build_record(b, src, kind, &it.entry, &answer) != 0)
+			entry = (MMDB_entry_s){ .mmdb = &src->mmdb, .offset = it.offset };
+			if (geo_build_record(b, src, kind, &entry, &answer) != 0)
 				return -ENOMEM;
 			break;
 		default:
@@ -355,15 +360,21 @@ static int geo_walk(struct geo_build *b, const struct geo_source *src, enum pt_g
 }
 
 /* The answer for a country answer and an ASN answer together, made once per distinct pair. */
+/* The pair an ASN answer was last met with: most ASes are in one country, so this answers most lookups. */
+struct geo_pair_memo {
+	uint32_t country_plus1;   /* 0: none yet */
+	uint32_t pair;
+};
+
 static int geo_build_pair(struct geo_build *m, const struct geo_build *country, uint32_t c,
-			  const struct geo_build *asn, uint32_t a, uint32_t *id)
+			  const struct geo_build *asn, uint32_t a, struct geo_pair_memo *memo, uint32_t *id)
 {
 	const struct geo_index_answer *ca = &country->answers[c], *aa = &asn->answers[a];
 	struct geo_index_answer both;
 	uint64_t key = (uint64_t)c << 32 | a;
 
-	if (m->last_offset == key + 1) {
-		*id = m->last_answer;
+	if (memo[a].country_plus1 == c + 1) {
+		*id = memo[a].pair;
 		return 0;
 	}
 	if (geo_map_get(&m->by_key, key, id))
@@ -375,34 +386,39 @@ static int geo_build_pair(struct geo_build *m, const struct geo_build *country, 
 	if (geo_build_answer(m, &both, id) != 0 || geo_map_put(&m->by_key, key, *id) != 0)
 		return -ENOMEM;
 remember:
-	m->last_offset = key + 1;   /* the pair met last, + 1 */
-	m->last_answer = *id;
+	memo[a].country_plus1 = c + 1;
+	memo[a].pair = *id;
 	return 0;
 }
 
 /* Cut the two databases' ranges where either changes its answer. */
 static int geo_merge(struct geo_build *m, const struct geo_build *country, const struct geo_build *asn)
 {
+	struct geo_pair_memo *memo = calloc(asn->n_answers, sizeof(*memo));
 	uint32_t i = 0, j = 0;
 	uint64_t pos = 0;
+	int rc = -ENOMEM;
 
-	if (geo_map_put(&m->by_key, 0, 0) != 0)   /* nothing and nothing: the merged build's answer 0 */
-		return -ENOMEM;
+	if (memo == NULL || geo_map_put(&m->by_key, 0, 0) != 0)   /* nothing and nothing: answer 0 */
+		goto done;
 	while (pos <= UINT32_MAX) {
 		uint64_t next_c = i + 1 < country->n_ranges ? country->ranges[i + 1].start : 1ull << 32;
 		uint64_t next_a = j + 1 < asn->n_ranges ? asn->ranges[j + 1].start : 1ull << 32;
 		uint32_t id;
 
-		if (geo_build_pair(m, country, country->ranges[i].answer, asn, asn->ranges[j].answer, &id) != 0 ||
+		if (geo_build_pair(m, country, country->ranges[i].answer, asn, asn->ranges[j].answer, memo, &id) != 0 ||
 		    geo_build_range(m, (uint32_t)pos, id) != 0)
-			return -ENOMEM;
+			goto done;
 		pos = next_c < next_a ? next_c : next_a;
 		if (pos == next_c)
 			i++;
 		if (pos == next_a)
 			j++;
 	}
-	return 0;
+	rc = 0;
+done:
+	free(memo);
+	return rc;
 }
 
 void geo_index_free(struct geo_index *ix)
@@ -450,14 +466,20 @@ int geo_index_build(const struct geo_slot slot[GEO_KINDS], struct geo_index **ou
 	for (int k = 0; k < GEO_KINDS; k++) {
 		uint32_t nodes = slot[k].src != NULL ? slot[k].src->mmdb.metadata.node_count : 0;
 
-		rc = geo_build_init(&one[k], &orgs, &orgs_len, &orgs_cap, nodes + 2, geo_map_slots_for(nodes / 8));
+		rc = geo_build_init(&one[k], &orgs, &orgs_len, &orgs_cap, nodes + 2, 1024);
+		if (rc == 0 && slot[k].src != NULL) {
+			one[k].n_by_offset = slot[k].src->mmdb.data_section_size;
+			one[k].by_offset = calloc((size_t)one[k].n_by_offset + 1, sizeof(uint32_t));
+			if (one[k].by_offset == NULL)
+				rc = -ENOMEM;
+		}
 		if (rc == 0)
 			rc = geo_walk(&one[k], slot[k].src, (enum pt_geo_kind)k, cancel);
 		if (rc != 0)
 			goto done;
 	}
 	rc = geo_build_init(&merged, &orgs, &orgs_len, &orgs_cap, one[0].n_ranges + one[1].n_ranges,
-			    geo_map_slots_for(one[0].n_answers + one[1].n_answers));
+			    geo_map_slots_for(one[PT_GEO_ASN].n_answers));
 	if (rc == 0)
 		rc = geo_merge(&merged, &one[PT_GEO_COUNTRY], &one[PT_GEO_ASN]);
 	if (rc != 0)
