@@ -11,6 +11,7 @@
 #include "podtap.h"
 
 #define CONTROL_DRAIN_BATCH 4096   /* records per worker per call, so one busy worker cannot starve the rest */
+#define CONTROL_GEO_INDEX_AFTER_MISSES 32768   /* GeoIP tree lookups of a -r run before its index is built */
 
 static uint64_t control_packet_clock(const struct pt_control *ctl);
 static uint64_t control_tsc_hz(const struct pt_control *ctl);
@@ -44,6 +45,29 @@ static void control_describe_geo(const struct pt_control *ctl)
 		else
 			pt_log(pt_geo_db_loaded(db, kinds[i]) ? PT_LOG_INFO : PT_LOG_WARN, "geo: %s", desc);
 	}
+}
+
+/*
+ * A file is read in seconds: its first GeoIP handle's IPv4 index is built only once the trees have answered
+ * enough misses that it pays (a miss costs a worker about 1 µs, the index about 75 ms of a core for the default
+ * databases). A live run builds it at start (main.c).
+ */
+static void control_start_geo_index_when_it_pays(struct pt_control *ctl)
+{
+	uint64_t misses = 0;
+
+	if (!ctl->geo_index_on_demand)
+		return;
+	for (uint32_t i = 0; i < ctl->n_workers; i++) {
+		struct pt_geo_cache_stats gs;
+
+		pt_geo_cache_stats(ctl->workers[i].geo_cache, &gs);
+		misses += gs.misses;
+	}
+	if (misses < CONTROL_GEO_INDEX_AFTER_MISSES)
+		return;
+	ctl->geo_index_on_demand = false;
+	pt_geo_start_index(ctl->shared->geo);
 }
 
 /* Each handle's IPv4 index is built beside the run (lib/geo): one line when it is ready, or when it cannot be. */
@@ -123,6 +147,7 @@ int pt_control_init(struct pt_control *ctl, const struct pt_config *cfg, const s
 	ctl->capture = capture;
 	ctl->cfg = cfg;
 	ctl->opt = opt;
+	ctl->geo_index_on_demand = opt->pcap_file != NULL;
 	if (cfg->sensor.name[0] != '\0')
 		snprintf(ctl->observer_name, sizeof(ctl->observer_name), "%s", cfg->sensor.name);
 	else if (gethostname(ctl->observer_name, sizeof(ctl->observer_name) - 1) != 0)
@@ -435,6 +460,7 @@ static void control_check_geo(struct pt_control *ctl, uint64_t now)
 	char msg[PT_GEO_INFO_LEN];
 	int rc;
 
+	control_start_geo_index_when_it_pays(ctl);
 	control_log_geo_index(ctl);
 	if (ctl->cfg->geo.reload_interval_ns == 0 || now < ctl->next_geo_check_mono_ns)
 		return;

@@ -248,7 +248,8 @@ int pt_shared_start(const struct pt_config *cfg, struct pt_shared *shared)
 }
 
 /* The read-mostly tables: networks, the GeoIP databases (the control side says which it loaded), workloads. */
-static int shared_create(const struct pt_config *cfg, const struct pt_redis_url *redis_url, struct pt_shared *shared)
+static int shared_create(const struct pt_config *cfg, const struct pt_redis_url *redis_url, bool offline,
+			 struct pt_shared *shared)
 {
 	struct pt_geo_db *db;
 
@@ -261,7 +262,8 @@ static int shared_create(const struct pt_config *cfg, const struct pt_redis_url 
 		if (shared->geo == NULL)
 			pt_geo_db_free(db);
 	}
-	pt_geo_start_index(shared->geo);            /* beside the rest of the set-up */
+	if (!offline)
+		pt_geo_start_index(shared->geo);    /* beside the rest of the set-up; a file's waits (control.c) */
 	if (shared->nets == NULL || shared->geo == NULL) {
 		fprintf(stderr, "podtap: error: out of memory\n");
 		shared_free(shared);
@@ -304,7 +306,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
-	rc = shared_create(&cfg, &redis_url, &shared);
+	rc = shared_create(&cfg, &redis_url, opt.pcap_file != NULL, &shared);
 	if (rc != 0)
 		return rc;
 	if (opt.pcap_file != NULL || opt.iface != NULL)

@@ -220,6 +220,7 @@ struct pt_control {
 	struct pt_shared *shared;
 	uint64_t next_geo_check_mono_ns;
 	uint64_t geo_index_logged;             /* generation of the geo handle whose IPv4 index was last reported */
+	bool geo_index_on_demand;              /* -r: the first handle's index waits until it pays */
 	bool redis_published;                  /* the last status write succeeded */
 	uint64_t started_mono_ns;
 	uint64_t started_tsc;                  /* rte_rdtsc() at started_mono_ns, to measure the TSC frequency */
