@@ -14,9 +14,13 @@
 /** Largest burst pt_flow_update_burst() accepts. */
 #define PT_FLOW_BURST_MAX 64
 
-/** Timer wheel: slot width and number of slots (a power of two; 4096 s covers every default timeout). */
-#define PT_FLOW_WHEEL_TICK_NS PT_NS_PER_SEC
-#define PT_FLOW_WHEEL_SLOTS 4096u
+/**
+ * Timer wheel: slot width and number of slots (a power of two). Slots of 1/64 s spread the expiry of flows
+ * that started in the same second over 64 slots, so that no poll inherits a second's worth of records
+ * at once; 32768 of them span 512 s, more than every default timeout.
+ */
+#define PT_FLOW_WHEEL_TICK_NS (PT_NS_PER_SEC / 64)
+#define PT_FLOW_WHEEL_SLOTS 32768u
 #define PT_FLOW_WHEEL_MASK (PT_FLOW_WHEEL_SLOTS - 1)
 /** List index of the "due" list: flows taken off fired slots and not yet checked (budget ran out). */
 #define PT_FLOW_WHEEL_PENDING PT_FLOW_WHEEL_SLOTS
@@ -47,6 +51,7 @@ struct pt_flow_table {
 	uint32_t next_unused;             /* slots from here on were never used (not on the free list either) */
 	bool wheel_started;               /* cur_tick is set by the first packet or advance */
 	uint64_t cur_tick;                /* every tick < cur_tick has been moved to the pending list */
+	uint64_t empty_below;             /* every slot of a tick in [cur_tick, empty_below) is empty */
 	uint64_t now_ns;                  /* latest time given to pt_flow_advance() */
 	struct pt_flow_config cfg;
 	pt_flow_emit_fn emit;
@@ -94,7 +99,7 @@ uint64_t pt_flow_next_deadline(const struct pt_flow_table *t, const struct pt_fl
  * Flow closest to expiry (pending list first, then slots from the cursor), skipping the @p n_skip
  * indices in @p skip when any other flow exists. PT_FLOW_NONE when the table is empty.
  */
-uint32_t pt_flow_wheel_oldest(const struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip);
+uint32_t pt_flow_wheel_oldest(struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip);
 
 /* ---- flow_table.c ---- */
 

@@ -37,6 +37,8 @@ void pt_flow_wheel_insert(struct pt_flow_table *t, uint32_t idx, uint64_t deadli
 		tick = t->cur_tick;
 	else if (tick - t->cur_tick >= PT_FLOW_WHEEL_SLOTS)
 		tick = t->cur_tick + PT_FLOW_WHEEL_SLOTS - 1; /* beyond the span: re-checked when it fires */
+	if (tick < t->empty_below)
+		t->empty_below = tick;
 	list_push(t, (uint32_t)(tick & PT_FLOW_WHEEL_MASK), idx);
 }
 
@@ -157,32 +159,64 @@ static bool in_set(const uint32_t *set, uint32_t n, uint32_t idx)
 	return false;
 }
 
-uint32_t pt_flow_wheel_oldest(const struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip)
+/* The first flow of list @p list not in @p skip; the list's first flow goes to @p fallback if none was yet. */
+static uint32_t first_not_skipped(const struct pt_flow_table *t, uint32_t list, const uint32_t *skip,
+				  uint32_t n_skip, uint32_t *fallback)
 {
-	uint32_t fallback = PT_FLOW_NONE;
+	for (uint32_t idx = t->wheel[list]; idx != PT_FLOW_NONE; idx = t->flows[idx].wheel_next) {
+		if (!in_set(skip, n_skip, idx))
+			return idx;
+		if (*fallback == PT_FLOW_NONE)
+			*fallback = idx;
+	}
+	return PT_FLOW_NONE;
+}
+
+/*
+ * Move empty_below past the empty slots from the cursor on and return it: the tick of the first slot that
+ * holds a flow, or cursor + span when none does. A full table evicts on every new flow, and a SYN flood's
+ * flows sit 30 s (1920 slots) ahead of the cursor: the empty slots are stepped over once, not every time.
+ */
+static uint64_t first_busy_tick(struct pt_flow_table *t)
+{
+	uint64_t end = t->cur_tick + PT_FLOW_WHEEL_SLOTS;
+
+	if (t->empty_below < t->cur_tick)
+		t->empty_below = t->cur_tick;
+	while (t->empty_below < end && t->wheel[t->empty_below & PT_FLOW_WHEEL_MASK] == PT_FLOW_NONE)
+		t->empty_below++;
+	return t->empty_below;
+}
+
+uint32_t pt_flow_wheel_oldest(struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip)
+{
+	uint32_t fallback = PT_FLOW_NONE, idx;
+	uint64_t end = t->cur_tick + PT_FLOW_WHEEL_SLOTS;
 
 	if (t->stats.active == 0)
 		return PT_FLOW_NONE;
-	for (uint32_t i = 0; i <= PT_FLOW_WHEEL_SLOTS; i++) {
-		uint32_t list = i == 0 ? PT_FLOW_WHEEL_PENDING : (uint32_t)((t->cur_tick + i - 1) & PT_FLOW_WHEEL_MASK);
-
-		for (uint32_t idx = t->wheel[list]; idx != PT_FLOW_NONE; idx = t->flows[idx].wheel_next) {
-			if (!in_set(skip, n_skip, idx))
-				return idx;
-			if (fallback == PT_FLOW_NONE)
-				fallback = idx;
-		}
+	if ((idx = first_not_skipped(t, PT_FLOW_WHEEL_PENDING, skip, n_skip, &fallback)) != PT_FLOW_NONE)
+		return idx;
+	for (uint64_t tick = first_busy_tick(t); tick < end; tick++) {
+		idx = first_not_skipped(t, (uint32_t)(tick & PT_FLOW_WHEEL_MASK), skip, n_skip, &fallback);
+		if (idx != PT_FLOW_NONE)
+			return idx;
 	}
 	return fallback;
 }
 
 uint32_t pt_flow_flush(struct pt_flow_table *t, uint64_t now_ns, uint32_t budget)
 {
-	uint32_t done = 0, idx;
+	uint32_t done = 0, idx, list = PT_FLOW_WHEEL_PENDING;
 
-	for (uint32_t i = 0; i <= PT_FLOW_WHEEL_SLOTS && done < budget && t->stats.active > 0; i++) {
-		uint32_t list = i == 0 ? PT_FLOW_WHEEL_PENDING : (uint32_t)((t->cur_tick + i - 1) & PT_FLOW_WHEEL_MASK);
+	while (done < budget && t->stats.active > 0) {
+		if (t->wheel[list] == PT_FLOW_NONE) {
+			uint64_t tick = first_busy_tick(t);
 
+			if (tick >= t->cur_tick + PT_FLOW_WHEEL_SLOTS)
+				break;
+			list = (uint32_t)(tick & PT_FLOW_WHEEL_MASK);
+		}
 		while (done < budget && (idx = t->wheel[list]) != PT_FLOW_NONE) {
 			pt_flow_end(t, idx, PT_FLOW_EVENT_END_SHUTDOWN, now_ns);
 			done++;

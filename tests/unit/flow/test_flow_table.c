@@ -292,6 +292,52 @@ static void test_eviction_spares_burst(void **state)
 	free(rec);
 }
 
+/* Eviction remembers where the first busy slot is: a flow armed before it must still be found first. */
+static void test_eviction_finds_earlier_deadline(void **state)
+{
+	(void)state;
+	struct pt_flow_config cfg = test_config(4);
+	struct test_recorder *rec = calloc(1, sizeof(*rec));
+	struct pt_flow_table *t = pt_flow_table_create(&cfg, test_emit, rec);
+	struct pt_decoded p, reset = test_tcp("10.244.9.9", 40000, "10.96.0.1", 443, TCP_RST, 0);
+
+	assert_non_null(t);
+	for (uint32_t k = 0; k < 4; k++) {
+		p = udp_flow(k);
+		test_feed(t, &p, 100, T0 + SEC(k)); /* idle deadlines T0 + 60..63 s */
+	}
+	/* the RST's flow evicts UDP flow 0 (the search steps over 3,840 empty slots to its deadline) */
+	test_feed(t, &reset, 60, T0 + SEC(10));
+	assert_int_equal(rec->n, 1);
+	p = udp_flow(0);
+	assert_memory_equal(pt_flow_orig_addr(&rec->recs[0].flow), p.src_addr, 16);
+	/* its linger ends at T0 + 15 s, long before the UDP flows: the next new flow evicts it */
+	p = udp_flow(7);
+	test_feed(t, &p, 100, T0 + SEC(11));
+	assert_int_equal(rec->n, 2);
+	assert_int_equal(rec->recs[1].event, PT_FLOW_EVENT_END_EVICTED);
+	assert_memory_equal(pt_flow_orig_addr(&rec->recs[1].flow), reset.src_addr, 16);
+	/* and then UDP flow 1, the next closest */
+	p = udp_flow(8);
+	test_feed(t, &p, 100, T0 + SEC(12));
+	p = udp_flow(1);
+	assert_memory_equal(pt_flow_orig_addr(&rec->recs[2].flow), p.src_addr, 16);
+	check_consistency(t);
+	/* a flush with a budget of one at a time still ends everything, in deadline order */
+	for (uint32_t left = 4; left > 0; left--)
+		assert_int_equal(pt_flow_flush(t, T0 + SEC(13), 1), left - 1);
+	assert_int_equal(rec->n, 7);
+	p = udp_flow(2);
+	assert_memory_equal(pt_flow_orig_addr(&rec->recs[3].flow), p.src_addr, 16);
+	p = udp_flow(7);
+	assert_memory_equal(pt_flow_orig_addr(&rec->recs[5].flow), p.src_addr, 16);
+	p = udp_flow(8);
+	assert_memory_equal(pt_flow_orig_addr(&rec->recs[6].flow), p.src_addr, 16);
+	check_consistency(t);
+	pt_flow_table_free(t);
+	free(rec);
+}
+
 static void test_flush(void **state)
 {
 	(void)state;
@@ -438,6 +484,7 @@ int main(void)
 		cmocka_unit_test(test_first_packet_metadata),
 		cmocka_unit_test(test_eviction),
 		cmocka_unit_test(test_eviction_spares_burst),
+		cmocka_unit_test(test_eviction_finds_earlier_deadline),
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_stress),
 	};
