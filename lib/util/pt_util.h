@@ -80,9 +80,16 @@ struct pt_spsc_ring;
 
 /**
  * Create a ring holding up to @p capacity elements (rounded up to a power of two) of @p elem_size bytes.
+ * Its pages are faulted in as it is first used (see pt_spsc_ring_prefault()).
  * @return the ring, or NULL when allocation fails or an argument is zero.
  */
 struct pt_spsc_ring *pt_spsc_ring_create(uint32_t capacity, uint32_t elem_size);
+
+/**
+ * Fault in all of @p ring's memory now, before any element is pushed: a ring is cycled through whole in
+ * normal use, and a producer that must keep up with a NIC should not take the page faults of its first pass.
+ */
+void pt_spsc_ring_prefault(struct pt_spsc_ring *ring);
 
 /** Free a ring; NULL is a no-op. */
 void pt_spsc_ring_free(struct pt_spsc_ring *ring);

@@ -48,6 +48,12 @@ struct pt_spsc_ring *pt_spsc_ring_create(uint32_t capacity, uint32_t elem_size)
 	return ring;
 }
 
+void pt_spsc_ring_prefault(struct pt_spsc_ring *ring)
+{
+	/* The slots came zeroed from untouched pages: writing the zeroes again is what faults them in. */
+	memset(ring->slots, 0, ((size_t)ring->mask + 1) * ring->elem_size);
+}
+
 void pt_spsc_ring_free(struct pt_spsc_ring *ring)
 {
 	if (ring == NULL)

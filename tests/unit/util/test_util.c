@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test_util.c - Unit tests for lib/util: base64 against RFC vectors, SPSC ring order and bounds, time and address text. */
+/* test_util.c - Unit tests for lib/util: base64 against RFC vectors, SPSC ring order, bounds and prefault, time and address text. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -28,6 +31,45 @@ static void test_base64_vectors(void **state)
 		assert_string_equal(out, v[i].out);
 	}
 	assert_int_equal(pt_base64_encode((const uint8_t *)"foobar", 6, out, 8), -ENOSPC);
+}
+
+/* Pages of [base, base + len) resident in memory, by mincore(). */
+static size_t resident_pages(const uint8_t *base, size_t len)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), n = 0;
+	uintptr_t start = (uintptr_t)base & ~(uintptr_t)(page - 1);
+	size_t pages = ((uintptr_t)base + len - start + page - 1) / page;
+	unsigned char *vec = calloc(pages, 1);
+
+	assert_non_null(vec);
+	assert_int_equal(mincore((void *)start, pages * page, vec), 0);
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n;
+}
+
+static void test_spsc_ring_prefault(void **state)
+{
+	/* 4096 slots of 2 KiB: 8 MiB, from pages nobody touched yet */
+	const size_t slots = 4096, elem = 2048, len = slots * elem, page = (size_t)sysconf(_SC_PAGESIZE);
+	struct pt_spsc_ring *ring = pt_spsc_ring_create(slots, elem);
+	uint8_t *base;
+
+	(void)state;
+	assert_non_null(ring);
+	base = pt_spsc_ring_reserve(ring);  /* the first slot: the start of the ring's memory */
+	assert_non_null(base);
+	assert_true(resident_pages(base, len) < len / page / 2);
+	pt_spsc_ring_prefault(ring);
+	assert_true(resident_pages(base, len) >= len / page);
+	/* and it is still an empty ring that works */
+	assert_int_equal(pt_spsc_ring_free_count(ring), slots);
+	memset(pt_spsc_ring_reserve(ring), 0x5a, elem);
+	pt_spsc_ring_commit(ring);
+	assert_int_equal(((const uint8_t *)pt_spsc_ring_peek(ring))[elem - 1], 0x5a);
+	pt_spsc_ring_release(ring);
+	pt_spsc_ring_free(ring);
 }
 
 static void test_spsc_ring_order_and_full(void **state)
@@ -95,6 +137,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_base64_vectors),
 		cmocka_unit_test(test_spsc_ring_order_and_full),
+		cmocka_unit_test(test_spsc_ring_prefault),
 		cmocka_unit_test(test_rfc3339),
 		cmocka_unit_test(test_addr_format),
 	};
