@@ -22,6 +22,8 @@
 #define PT_FLOW_WHEEL_TICK_NS (PT_NS_PER_SEC / 64)
 #define PT_FLOW_WHEEL_SLOTS 32768u
 #define PT_FLOW_WHEEL_MASK (PT_FLOW_WHEEL_SLOTS - 1)
+/** 64-bit words of the bitmap of slots that hold a flow. */
+#define PT_FLOW_WHEEL_WORDS (PT_FLOW_WHEEL_SLOTS / 64)
 /** List index of the "due" list: flows taken off fired slots and not yet checked (budget ran out). */
 #define PT_FLOW_WHEEL_PENDING PT_FLOW_WHEEL_SLOTS
 
@@ -45,13 +47,13 @@ struct pt_flow_table {
 	struct pt_flow *flows;            /* max_flows entries */
 	uint32_t *buckets;                /* bucket_mask + 1 chain heads */
 	uint32_t *wheel;                  /* PT_FLOW_WHEEL_SLOTS slot heads + the pending list head */
+	uint64_t *wheel_busy;             /* bit s set: slot s holds a flow (the pending list has no bit) */
 	uint32_t bucket_mask;
 	uint32_t max_flows;
 	uint32_t free_head;               /* free flows, chained through bucket_next */
 	uint32_t next_unused;             /* slots from here on were never used (not on the free list either) */
 	bool wheel_started;               /* cur_tick is set by the first packet or advance */
 	uint64_t cur_tick;                /* every tick < cur_tick has been moved to the pending list */
-	uint64_t empty_below;             /* every slot of a tick in [cur_tick, empty_below) is empty */
 	uint64_t now_ns;                  /* latest time given to pt_flow_advance() */
 	struct pt_flow_config cfg;
 	pt_flow_emit_fn emit;

@@ -63,6 +63,9 @@ struct pt_flow_table *pt_flow_table_create(const struct pt_flow_config *cfg, pt_
 	t->wheel = pt_zalloc_aligned((PT_FLOW_WHEEL_SLOTS + 1) * sizeof(uint32_t));
 	if (t->wheel == NULL)
 		goto free_buckets;
+	t->wheel_busy = pt_zalloc_aligned(PT_FLOW_WHEEL_WORDS * sizeof(uint64_t));
+	if (t->wheel_busy == NULL)
+		goto free_wheel;
 
 	memset(t->buckets, 0xff, (size_t)n_buckets * sizeof(uint32_t)); /* PT_FLOW_NONE */
 	memset(t->wheel, 0xff, (PT_FLOW_WHEEL_SLOTS + 1) * sizeof(uint32_t));
@@ -77,6 +80,8 @@ struct pt_flow_table *pt_flow_table_create(const struct pt_flow_config *cfg, pt_
 	t->emit_ctx = emit_ctx;
 	return t;
 
+free_wheel:
+	pt_free_aligned(t->wheel);
 free_buckets:
 	pt_free_aligned(t->buckets);
 free_flows:
@@ -90,6 +95,7 @@ void pt_flow_table_free(struct pt_flow_table *t)
 {
 	if (t == NULL)
 		return;
+	pt_free_aligned(t->wheel_busy);
 	pt_free_aligned(t->wheel);
 	pt_free_aligned(t->buckets);
 	pt_free_aligned(t->flows);

@@ -15,11 +15,23 @@ void pt_flow_wheel_start(struct pt_flow_table *t, uint64_t ns)
 	}
 }
 
+static inline void mark_busy(struct pt_flow_table *t, uint32_t slot)
+{
+	t->wheel_busy[slot >> 6] |= UINT64_C(1) << (slot & 63);
+}
+
+static inline void mark_empty(struct pt_flow_table *t, uint32_t slot)
+{
+	t->wheel_busy[slot >> 6] &= ~(UINT64_C(1) << (slot & 63));
+}
+
 static void list_push(struct pt_flow_table *t, uint32_t list, uint32_t idx)
 {
 	struct pt_flow *f = &t->flows[idx];
 	uint32_t head = t->wheel[list];
 
+	if (head == PT_FLOW_NONE && list < PT_FLOW_WHEEL_SLOTS)
+		mark_busy(t, list);
 	f->wheel_slot = list;
 	f->wheel_prev = PT_FLOW_NONE;
 	f->wheel_next = head;
@@ -37,8 +49,6 @@ void pt_flow_wheel_insert(struct pt_flow_table *t, uint32_t idx, uint64_t deadli
 		tick = t->cur_tick;
 	else if (tick - t->cur_tick >= PT_FLOW_WHEEL_SLOTS)
 		tick = t->cur_tick + PT_FLOW_WHEEL_SLOTS - 1; /* beyond the span: re-checked when it fires */
-	if (tick < t->empty_below)
-		t->empty_below = tick;
 	list_push(t, (uint32_t)(tick & PT_FLOW_WHEEL_MASK), idx);
 }
 
@@ -48,8 +58,8 @@ void pt_flow_wheel_unlink(struct pt_flow_table *t, uint32_t idx)
 
 	if (f->wheel_prev != PT_FLOW_NONE)
 		t->flows[f->wheel_prev].wheel_next = f->wheel_next;
-	else
-		t->wheel[f->wheel_slot] = f->wheel_next;
+	else if ((t->wheel[f->wheel_slot] = f->wheel_next) == PT_FLOW_NONE && f->wheel_slot < PT_FLOW_WHEEL_SLOTS)
+		mark_empty(t, f->wheel_slot);
 	if (f->wheel_next != PT_FLOW_NONE)
 		t->flows[f->wheel_next].wheel_prev = f->wheel_prev;
 	f->wheel_prev = PT_FLOW_NONE;
@@ -86,6 +96,7 @@ static void move_to_pending(struct pt_flow_table *t, uint32_t from)
 		t->flows[t->wheel[PT_FLOW_WHEEL_PENDING]].wheel_prev = tail;
 	t->wheel[PT_FLOW_WHEEL_PENDING] = head;
 	t->wheel[from] = PT_FLOW_NONE;
+	mark_empty(t, from);
 }
 
 /* Check one due flow: end it, or emit an interim update, then re-arm. @return records emitted. */
@@ -173,19 +184,26 @@ static uint32_t first_not_skipped(const struct pt_flow_table *t, uint32_t list, 
 }
 
 /*
- * Move empty_below past the empty slots from the cursor on and return it: the tick of the first slot that
- * holds a flow, or cursor + span when none does. A full table evicts on every new flow, and a SYN flood's
- * flows sit 30 s (1920 slots) ahead of the cursor: the empty slots are stepped over once, not every time.
+ * The tick of the first slot at or after tick @p from (cursor <= from) that holds a flow, or cursor + span
+ * when none does. A full table evicts on every new flow and a SYN flood's flows sit 30 s (1,920 slots)
+ * ahead of the cursor: the bitmap steps over 64 empty slots at a time.
  */
-static uint64_t first_busy_tick(struct pt_flow_table *t)
+static uint64_t busy_tick_from(const struct pt_flow_table *t, uint64_t from)
 {
 	uint64_t end = t->cur_tick + PT_FLOW_WHEEL_SLOTS;
+	uint32_t slot = (uint32_t)(from & PT_FLOW_WHEEL_MASK), word = slot >> 6;
+	uint64_t bits = t->wheel_busy[word] & (~UINT64_C(0) << (slot & 63));
 
-	if (t->empty_below < t->cur_tick)
-		t->empty_below = t->cur_tick;
-	while (t->empty_below < end && t->wheel[t->empty_below & PT_FLOW_WHEEL_MASK] == PT_FLOW_NONE)
-		t->empty_below++;
-	return t->empty_below;
+	for (uint64_t word_tick = from - (slot & 63); word_tick < end; word_tick += 64) {
+		if (bits != 0) {
+			uint64_t tick = word_tick + (uint64_t)__builtin_ctzll(bits);
+
+			return tick < end ? tick : end;
+		}
+		word = (word + 1) % PT_FLOW_WHEEL_WORDS;
+		bits = t->wheel_busy[word];
+	}
+	return end;
 }
 
 uint32_t pt_flow_wheel_oldest(struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip)
@@ -197,7 +215,7 @@ uint32_t pt_flow_wheel_oldest(struct pt_flow_table *t, const uint32_t *skip, uin
 		return PT_FLOW_NONE;
 	if ((idx = first_not_skipped(t, PT_FLOW_WHEEL_PENDING, skip, n_skip, &fallback)) != PT_FLOW_NONE)
 		return idx;
-	for (uint64_t tick = first_busy_tick(t); tick < end; tick++) {
+	for (uint64_t tick = busy_tick_from(t, t->cur_tick); tick < end; tick = busy_tick_from(t, tick + 1)) {
 		idx = first_not_skipped(t, (uint32_t)(tick & PT_FLOW_WHEEL_MASK), skip, n_skip, &fallback);
 		if (idx != PT_FLOW_NONE)
 			return idx;
@@ -211,7 +229,7 @@ uint32_t pt_flow_flush(struct pt_flow_table *t, uint64_t now_ns, uint32_t budget
 
 	while (done < budget && t->stats.active > 0) {
 		if (t->wheel[list] == PT_FLOW_NONE) {
-			uint64_t tick = first_busy_tick(t);
+			uint64_t tick = busy_tick_from(t, t->cur_tick);
 
 			if (tick >= t->cur_tick + PT_FLOW_WHEEL_SLOTS)
 				break;

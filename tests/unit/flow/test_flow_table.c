@@ -6,7 +6,7 @@
 
 #define T0 SEC(5000)
 
-/* Walk every internal list and check that each flow is in exactly the right ones. */
+/* Walk every internal list and check that each flow is in exactly the right ones, and the wheel's bitmap. */
 static void check_consistency(const struct pt_flow_table *t)
 {
 	uint8_t *mark = calloc(t->max_flows, 1);
@@ -28,6 +28,9 @@ static void check_consistency(const struct pt_flow_table *t)
 	}
 	for (uint32_t l = 0; l <= PT_FLOW_WHEEL_SLOTS; l++) {
 		uint32_t prev = PT_FLOW_NONE;
+
+		if (l < PT_FLOW_WHEEL_SLOTS) /* a slot's bit says whether it holds a flow */
+			assert_int_equal((t->wheel_busy[l / 64] >> (l % 64)) & 1, t->wheel[l] != PT_FLOW_NONE);
 
 		for (uint32_t idx = t->wheel[l]; idx != PT_FLOW_NONE; idx = t->flows[idx].wheel_next) {
 			assert_true(idx < t->max_flows);
@@ -292,7 +295,7 @@ static void test_eviction_spares_burst(void **state)
 	free(rec);
 }
 
-/* Eviction remembers where the first busy slot is: a flow armed before it must still be found first. */
+/* Eviction finds the earliest busy slot: a flow armed before the ones it saw last must be found first. */
 static void test_eviction_finds_earlier_deadline(void **state)
 {
 	(void)state;
@@ -306,7 +309,7 @@ static void test_eviction_finds_earlier_deadline(void **state)
 		p = udp_flow(k);
 		test_feed(t, &p, 100, T0 + SEC(k)); /* idle deadlines T0 + 60..63 s */
 	}
-	/* the RST's flow evicts UDP flow 0 (the search steps over 3,840 empty slots to its deadline) */
+	/* the RST's flow evicts UDP flow 0 (the search steps over 3,840 empty slots, 60 words of the bitmap, to its deadline) */
 	test_feed(t, &reset, 60, T0 + SEC(10));
 	assert_int_equal(rec->n, 1);
 	p = udp_flow(0);

@@ -2,9 +2,11 @@
 /* test_flow_wheel.c - Unit tests for timer-wheel expiry: per-class timeouts, linger, updates, budget, time jumps. */
 #include "flow_test.h"
 
+#include "flow_priv.h"
+
 #define T0 (SEC(1000) + MSEC(300))
-#define STEP MSEC(100)
-#define SLOT SEC(1)
+#define STEP MSEC(5)
+#define SLOT PT_FLOW_WHEEL_TICK_NS
 
 struct fixture {
 	struct pt_flow_config cfg;
@@ -208,7 +210,7 @@ static void test_budget_resume(void **state)
 	for (uint16_t i = 0; i < 200; i++) {
 		struct pt_decoded p = test_pkt(17, "10.244.0.3", (uint16_t)(10000 + i), "10.96.0.10", 53);
 
-		/* spread over three slots so that the budget stops in the middle of one */
+		/* spread over 128 slots, all due at once: the budget stops in the middle of the pending list */
 		test_feed(fx.t, &p, 90, T0 + MSEC(i * 10));
 	}
 	assert_int_equal(pt_flow_advance(fx.t, T0 + SEC(100), 0), 0);
@@ -290,7 +292,7 @@ static void test_far_deadline(void **state)
 	struct pt_decoded p = test_pkt(17, "10.244.0.3", 40000, "10.96.0.10", 53);
 	uint64_t fired;
 
-	/* 10000 s is beyond the 4096 s span: parked in the farthest slot and re-checked */
+	/* 10000 s is beyond the 512 s span: parked in the farthest slot and re-checked */
 	pt_flow_table_free(fx.t);
 	fx.cfg.timeout_ns[PT_FLOW_TIMEOUT_UDP] = SEC(10000);
 	fx.t = pt_flow_table_create(&fx.cfg, test_emit, fx.rec);
