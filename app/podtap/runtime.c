@@ -104,7 +104,7 @@ int pt_run_pcap(const struct pt_config *cfg, const struct pt_options *opt, struc
 	}
 	worker.max_packets = opt->max_packets;
 	worker.wait_for_room = !live;
-	if (live)
+	if (live)      /* as in DPDK mode: no page faults on the record ring while packets arrive */
 		pt_spsc_ring_prefault(worker.records);
 	if (pt_control_init(&ctl, cfg, opt, shared, &worker, 1, cap, err, sizeof(err)) != 0) {
 		pt_log(PT_LOG_ERR, "%s", err);

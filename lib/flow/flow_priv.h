@@ -101,7 +101,7 @@ uint64_t pt_flow_next_deadline(const struct pt_flow_table *t, const struct pt_fl
  * Flow closest to expiry (pending list first, then slots from the cursor), skipping the @p n_skip
  * indices in @p skip when any other flow exists. PT_FLOW_NONE when the table is empty.
  */
-uint32_t pt_flow_wheel_oldest(struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip);
+uint32_t pt_flow_wheel_oldest(const struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip);
 
 /* ---- flow_table.c ---- */
 

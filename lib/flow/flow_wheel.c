@@ -206,7 +206,7 @@ static uint64_t busy_tick_from(const struct pt_flow_table *t, uint64_t from)
 	return end;
 }
 
-uint32_t pt_flow_wheel_oldest(struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip)
+uint32_t pt_flow_wheel_oldest(const struct pt_flow_table *t, const uint32_t *skip, uint32_t n_skip)
 {
 	uint32_t fallback = PT_FLOW_NONE, idx;
 	uint64_t end = t->cur_tick + PT_FLOW_WHEEL_SLOTS;
