@@ -293,6 +293,28 @@ static inline char *json_put_escaped(char *p, const char *s, size_t n)
 
 /* ---- the calls --------------------------------------------------------------------------------------------- */
 
+/* The length of a member's prefix: [,]["key":]. */
+static inline size_t json_prefix_len(size_t comma, const char *key, size_t key_len)
+{
+	return comma + (key != NULL ? key_len + 3 : 0);
+}
+
+/* [,]["key":] from @p p, which has room for json_prefix_len(); keys are the caller's literals, not escaped.
+ * @return the end. */
+static inline char *json_put_prefix(char *p, size_t comma, const char *key, size_t key_len)
+{
+	if (comma)
+		*p++ = ',';
+	if (key != NULL) {
+		*p++ = '"';
+		memcpy(p, key, key_len);
+		p += key_len;
+		*p++ = '"';
+		*p++ = ':';
+	}
+	return p;
+}
+
 void pt_json_init(struct pt_json *j, char *buf, size_t cap)
 {
 	j->buf = buf;
@@ -306,19 +328,11 @@ void pt_json_init(struct pt_json *j, char *buf, size_t cap)
 static void json_open(struct pt_json *j, const char *key, char bracket)
 {
 	size_t comma = j->need_comma, key_len = key != NULL ? strlen(key) : 0;
-	size_t n = comma + (key != NULL ? key_len + 3 : 0) + 1;
+	size_t n = json_prefix_len(comma, key, key_len) + 1;
 	char *p = pt_json_room(j, n);
 
 	if (p != NULL) {
-		if (comma)
-			*p++ = ',';
-		if (key != NULL) {
-			*p++ = '"';
-			memcpy(p, key, key_len);
-			p += key_len;
-			*p++ = '"';
-			*p++ = ':';
-		}
+		p = json_put_prefix(p, comma, key, key_len);
 		*p = bracket;
 		j->len += n;
 	}
@@ -349,7 +363,7 @@ void pt_json_end_array(struct pt_json *j)
 void pt_json_string(struct pt_json *j, const char *key, const char *value)
 {
 	size_t comma = j->need_comma, key_len = key != NULL ? strlen(key) : 0, n = strlen(value);
-	char *p = json_room_escaped(j, comma + (key != NULL ? key_len + 3 : 0), n), *start = p;
+	char *p = json_room_escaped(j, json_prefix_len(comma, key, key_len), n), *start = p;
 
 	if (PT_UNLIKELY(p == NULL)) {
 		json_key_exact(j, key, key_len);
@@ -357,15 +371,7 @@ void pt_json_string(struct pt_json *j, const char *key, const char *value)
 		j->need_comma = true;
 		return;
 	}
-	if (comma)
-		*p++ = ',';
-	if (key != NULL) {
-		*p++ = '"';
-		memcpy(p, key, key_len);
-		p += key_len;
-		*p++ = '"';
-		*p++ = ':';
-	}
+	p = json_put_prefix(p, comma, key, key_len);
 	p = json_put_escaped(p, value, n);
 	j->len += (size_t)(p - start);
 	j->need_comma = true;
@@ -406,19 +412,11 @@ void pt_json_string_data_key(struct pt_json *j, const char *key, const char *val
 void pt_json_u64(struct pt_json *j, const char *key, uint64_t value)
 {
 	size_t comma = j->need_comma, key_len = key != NULL ? strlen(key) : 0;
-	size_t digits = pt_output_u64_len(value), n = comma + (key != NULL ? key_len + 3 : 0) + digits;
+	size_t digits = pt_output_u64_len(value), n = json_prefix_len(comma, key, key_len) + digits;
 	char *p = pt_json_room(j, n);
 
 	if (p != NULL) {
-		if (comma)
-			*p++ = ',';
-		if (key != NULL) {
-			*p++ = '"';
-			memcpy(p, key, key_len);
-			p += key_len;
-			*p++ = '"';
-			*p++ = ':';
-		}
+		p = json_put_prefix(p, comma, key, key_len);
 		pt_output_u64_text(p, value);
 		j->len += n;
 	}
@@ -428,19 +426,11 @@ void pt_json_u64(struct pt_json *j, const char *key, uint64_t value)
 void pt_json_bool(struct pt_json *j, const char *key, bool value)
 {
 	size_t comma = j->need_comma, key_len = key != NULL ? strlen(key) : 0;
-	size_t n = comma + (key != NULL ? key_len + 3 : 0) + (value ? 4 : 5);
+	size_t n = json_prefix_len(comma, key, key_len) + (value ? 4 : 5);
 	char *p = pt_json_room(j, n);
 
 	if (p != NULL) {
-		if (comma)
-			*p++ = ',';
-		if (key != NULL) {
-			*p++ = '"';
-			memcpy(p, key, key_len);
-			p += key_len;
-			*p++ = '"';
-			*p++ = ':';
-		}
+		p = json_put_prefix(p, comma, key, key_len);
 		memcpy(p, value ? "true" : "false", value ? 4 : 5);
 		j->len += n;
 	}

@@ -9,6 +9,7 @@
 #include <rte_cycles.h>
 
 #include "pt_detect.h"
+#include "bench_records.h"
 
 /*
  * Modes:
@@ -25,16 +26,6 @@
 
 #define SEC 1000000000ULL
 #define T0 1764786900000000000ULL
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
 
 /* ---- the sink: every alert into the digest ---- */
 
@@ -136,55 +127,6 @@ static void digest_stats(struct digest *d, const struct pt_detect_engine *e)
 
 /* ---- records ---- */
 
-static struct pt_workload *workload(const char *json)
-{
-	char err[128];
-	struct pt_workload *w = pt_workload_parse(json, strlen(json), err, sizeof(err));
-
-	if (w == NULL) {
-		fprintf(stderr, "bench_detect: %s: %s\n", json, err);
-		exit(1);
-	}
-	return w;
-}
-
-static void v4(uint32_t a, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	out[0] = (uint8_t)(a >> 24);
-	out[1] = (uint8_t)(a >> 16);
-	out[2] = (uint8_t)(a >> 8);
-	out[3] = (uint8_t)a;
-}
-
-static void v6(uint64_t hi, uint64_t lo, uint8_t out[16])
-{
-	for (int i = 0; i < 8; i++) {
-		out[i] = (uint8_t)(hi >> (56 - 8 * i));
-		out[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
-	}
-}
-
-/*
- * Set @p r's flow to @p src:@p sport -> @p dst:@p dport as the flow table keys it: the lower (address, port) is
- * side 0. ICMP "ports" are (type, counterpart), and an echo request keys like the rest.
- */
-static void set_flow(struct pt_flow_record *r, uint8_t ipv, uint8_t proto, const uint8_t src[16], uint16_t sport,
-		     const uint8_t dst[16], uint16_t dport)
-{
-	struct pt_flow_key *k = &r->flow.key;
-	int c = memcmp(src, dst, 16);
-	uint8_t o = c < 0 || (c == 0 && sport <= dport) ? 0 : 1;
-
-	k->ip_version = ipv;
-	k->proto = proto;
-	memcpy(k->addr[o], src, 16);
-	memcpy(k->addr[!o], dst, 16);
-	k->port[o] = sport;
-	k->port[!o] = dport;
-	r->flow.orig_side = o;
-}
-
 /* A TCP (failed: S0 or REJ; else SF), UDP or ICMP echo outcome at @p t. */
 static void set_outcome(struct pt_flow_record *r, bool answered, bool rej, uint64_t t)
 {
@@ -255,7 +197,7 @@ static void flood(uint32_t n, struct digest *d, const struct pt_detect_sink *sin
 {
 	struct pt_config cfg;
 	struct pt_detect_engine *e = engine(&cfg, 24 * 3600 * SEC, false);
-	struct pt_workload *pod = workload("{\"kind\":\"pod\",\"namespace\":\"shop\",\"pod\":\"frontend-0\","
+	struct pt_workload *pod = bench_workload("{\"kind\":\"pod\",\"namespace\":\"shop\",\"pod\":\"frontend-0\","
 					   "\"workload_kind\":\"Deployment\",\"workload\":\"frontend\","
 					   "\"labels\":{\"app\":\"frontend\"}}");
 	struct attempt *at = malloc(sizeof(*at) * n);
@@ -266,21 +208,21 @@ static void flood(uint32_t n, struct digest *d, const struct pt_detect_sink *sin
 	if (at == NULL)
 		exit(1);
 	for (uint32_t i = 0; i < n; i++) {
-		uint64_t x = rng();
+		uint64_t x = bench_rng();
 
 		at[i].src = (uint32_t)x;
 		if ((at[i].src >> 24) == 10 || (at[i].src >> 24) == 0 || (at[i].src >> 24) >= 224)
 			at[i].src ^= 0x40000000;            /* not 10/8, 0/8 or multicast */
 		at[i].sport = (uint16_t)(1024 + (x >> 32) % 64511);
 	}
-	v4(0x0af4010a, dst);                                /* 10.244.1.10:80 */
+	bench_v4(0x0af4010a, dst);                                /* 10.244.1.10:80 */
 	memset(&r, 0, sizeof(r));
 	set_sides(&r, PT_SCOPE_EXTERNAL, PT_SCOPE_POD, NULL, 0, pod, PT_WORKLOAD_MATCH_ADDRESS);
 	/* The cost of filling the record alone, to tell it from the engine's. */
 	f0 = rte_rdtsc();
 	for (uint32_t i = 0; i < n; i++) {
-		v4(at[i].src, src);
-		set_flow(&r, 4, 6, src, at[i].sport, dst, 80);
+		bench_v4(at[i].src, src);
+		bench_set_flow(&r, 4, 6, src, at[i].sport, dst, 80);
 		set_outcome(&r, false, false, T0 + (uint64_t)i * 1000);
 		sum += r.flow.key.addr[0][3] + r.flow.orig_side;
 		__asm__ volatile("" : : "r"(&r) : "memory");
@@ -289,8 +231,8 @@ static void flood(uint32_t n, struct digest *d, const struct pt_detect_sink *sin
 	t0 = pt_time_mono_ns();
 	c0 = rte_rdtsc();
 	for (uint32_t i = 0; i < n; i++) {
-		v4(at[i].src, src);
-		set_flow(&r, 4, 6, src, at[i].sport, dst, 80);
+		bench_v4(at[i].src, src);
+		bench_set_flow(&r, 4, 6, src, at[i].sport, dst, 80);
 		set_outcome(&r, false, false, T0 + (uint64_t)i * 1000);
 		pt_detect_engine_record(e, &r, NULL, sink);
 	}
@@ -323,11 +265,11 @@ static void mix_world_make(struct mix_world *w)
 			 "\"workload_kind\":\"%s\",\"workload\":\"%s\",\"labels\":{\"app\":\"%s\"}}", i % 3, i,
 			 i % 2 ? "StatefulSet" : "Deployment", i == 7 ? "" : i == 6 ? "prometheus" : "app",
 			 i == 6 ? "prometheus" : "app");
-		w->pod[i] = workload(json);
+		w->pod[i] = bench_workload(json);
 	}
-	w->node = workload("{\"kind\":\"node\",\"node\":\"node-a\"}");
-	w->service = workload("{\"kind\":\"service\",\"namespace\":\"kube-system\",\"workload\":\"kube-dns\"}");
-	w->net = workload("{\"kind\":\"node\",\"node\":\"corp-vpn\",\"workload\":\"corp-net\"}");
+	w->node = bench_workload("{\"kind\":\"node\",\"node\":\"node-a\"}");
+	w->service = bench_workload("{\"kind\":\"service\",\"namespace\":\"kube-system\",\"workload\":\"kube-dns\"}");
+	w->net = bench_workload("{\"kind\":\"node\",\"node\":\"corp-vpn\",\"workload\":\"corp-net\"}");
 }
 
 static void mix_world_free(struct mix_world *w)
@@ -345,17 +287,17 @@ static const char *const mix_domains[] = { "api.example.com", "www.example.com",
 /* One flow (mostly answered) from a pod to a pod, the node, the service, a network, the metadata address, outside. */
 static const char *benign(struct pt_flow_record *r, struct mix_world *w, uint64_t t)
 {
-	uint32_t p = (uint32_t)(rng() % MIX_PODS), kind = (uint32_t)(rng() % 9), q = (uint32_t)(rng() % MIX_PODS);
+	uint32_t p = (uint32_t)(bench_rng() % MIX_PODS), kind = (uint32_t)(bench_rng() % 9), q = (uint32_t)(bench_rng() % MIX_PODS);
 	uint16_t ports[] = { 443, 80, 5432, 53, 8080, 22, 6443, 4444, 123 };
-	uint16_t port = ports[rng() % 9];
-	uint8_t proto = rng() % 4 == 0 ? 17 : 6, src[16], dst[16];
+	uint16_t port = ports[bench_rng() % 9];
+	uint8_t proto = bench_rng() % 4 == 0 ? 17 : 6, src[16], dst[16];
 	const char *domain = NULL;
-	bool v6flow = rng() % 8 == 0 && (kind <= 1 || kind >= 6);     /* only pods and external peers have IPv6 */
+	bool v6flow = bench_rng() % 8 == 0 && (kind <= 1 || kind >= 6);     /* only pods and external peers have IPv6 */
 
 	if (v6flow) {
-		v6(0xfd00000000000000ULL, 0x0a0000 + p, src);
+		bench_v6(0xfd00000000000000ULL, 0x0a0000 + p, src);
 	} else {
-		v4(0x0af40000 | (p << 8) | 10, src);
+		bench_v4(0x0af40000 | (p << 8) | 10, src);
 	}
 	memset(&r->dpi, 0, sizeof(r->dpi));
 	r->has_dpi = false;
@@ -363,63 +305,63 @@ static const char *benign(struct pt_flow_record *r, struct mix_world *w, uint64_
 	switch (kind) {
 	case 0: case 1:                                           /* pod to pod */
 		if (v6flow)
-			v6(0xfd00000000000000ULL, 0x0a0000 + q, dst);
+			bench_v6(0xfd00000000000000ULL, 0x0a0000 + q, dst);
 		else
-			v4(0x0af40000 | (q << 8) | 10, dst);
+			bench_v4(0x0af40000 | (q << 8) | 10, dst);
 		set_sides(r, PT_SCOPE_POD, PT_SCOPE_POD, w->pod[p], PT_WORKLOAD_MATCH_ADDRESS, w->pod[q],
 			  PT_WORKLOAD_MATCH_ADDRESS);
 		break;
 	case 2:
-		v4(0x0a000005, dst);
+		bench_v4(0x0a000005, dst);
 		set_sides(r, PT_SCOPE_POD, PT_SCOPE_NODE, w->pod[p], PT_WORKLOAD_MATCH_ADDRESS, w->node,
 			  PT_WORKLOAD_MATCH_ADDRESS);
 		break;
 	case 3:
-		v4(0x0a60000a, dst);
+		bench_v4(0x0a60000a, dst);
 		set_sides(r, PT_SCOPE_POD, PT_SCOPE_SERVICE, w->pod[p], PT_WORKLOAD_MATCH_ADDRESS, w->service,
 			  PT_WORKLOAD_MATCH_ADDRESS);
 		break;
 	case 4:
-		v4(0x0afa0000 | (uint32_t)(rng() % 65536), dst);
-		set_sides(r, PT_SCOPE_POD, rng() % 2 ? PT_SCOPE_INTERNAL : PT_SCOPE_EXTERNAL, w->pod[p],
+		bench_v4(0x0afa0000 | (uint32_t)(bench_rng() % 65536), dst);
+		set_sides(r, PT_SCOPE_POD, bench_rng() % 2 ? PT_SCOPE_INTERNAL : PT_SCOPE_EXTERNAL, w->pod[p],
 			  PT_WORKLOAD_MATCH_ADDRESS, w->net, PT_WORKLOAD_MATCH_NETWORK);
 		break;
 	case 5:
-		if (rng() % 4 == 0)
-			v4(0xa9fea9fe, dst);                      /* 169.254.169.254 */
+		if (bench_rng() % 4 == 0)
+			bench_v4(0xa9fea9fe, dst);                      /* 169.254.169.254 */
 		else
-			v4(0x0a010000 | (uint32_t)(rng() % 64), dst);
+			bench_v4(0x0a010000 | (uint32_t)(bench_rng() % 64), dst);
 		set_sides(r, PT_SCOPE_POD, PT_SCOPE_INTERNAL, w->pod[p], PT_WORKLOAD_MATCH_ADDRESS, NULL, 0);
 		break;
 	default:                                                  /* external, with a name or not */
 		if (v6flow)
-			v6(0x20010db800000000ULL, rng() % 32, dst);
+			bench_v6(0x20010db800000000ULL, bench_rng() % 32, dst);
 		else
-			v4(0xcb007100 | (uint32_t)(rng() % 32), dst);
+			bench_v4(0xcb007100 | (uint32_t)(bench_rng() % 32), dst);
 		set_sides(r, PT_SCOPE_POD, PT_SCOPE_EXTERNAL, w->pod[p], PT_WORKLOAD_MATCH_ADDRESS, NULL, 0);
-		r->geo[1].as_number = (uint32_t)(64496 + rng() % 4);
+		r->geo[1].as_number = (uint32_t)(64496 + bench_rng() % 4);
 		snprintf(r->geo[1].country_iso_code, sizeof(r->geo[1].country_iso_code), "%s",
-			 rng() % 2 ? "DE" : "US");
-		if (rng() % 2)
-			domain = mix_domains[rng() % 7];
-		if (rng() % 3 == 0) {
+			 bench_rng() % 2 ? "DE" : "US");
+		if (bench_rng() % 2)
+			domain = mix_domains[bench_rng() % 7];
+		if (bench_rng() % 3 == 0) {
 			r->has_dpi = true;
-			r->dpi.kind = rng() % 2 ? PT_DPI_KIND_TLS : PT_DPI_KIND_HTTP;
+			r->dpi.kind = bench_rng() % 2 ? PT_DPI_KIND_TLS : PT_DPI_KIND_HTTP;
 			snprintf(r->dpi.protocol, sizeof(r->dpi.protocol), "%s",
 				 r->dpi.kind == PT_DPI_KIND_TLS ? "tls" : "http");
 			snprintf(r->dpi.server_name, sizeof(r->dpi.server_name), "%s",
-				 rng() % 2 ? "Shop.Example.COM:443" : "[2001:db8::1]:8443");
-			r->dpi.risks = rng() % 4 == 0 ? 1ULL << 10 : 0;
+				 bench_rng() % 2 ? "Shop.Example.COM:443" : "[2001:db8::1]:8443");
+			r->dpi.risks = bench_rng() % 4 == 0 ? 1ULL << 10 : 0;
 		}
 		break;
 	}
-	if (r->has_dpi == false && rng() % 4 == 0) {
+	if (r->has_dpi == false && bench_rng() % 4 == 0) {
 		r->has_dpi = true;
-		snprintf(r->dpi.protocol, sizeof(r->dpi.protocol), "%s", rng() % 2 ? "unknown" : "dns");
+		snprintf(r->dpi.protocol, sizeof(r->dpi.protocol), "%s", bench_rng() % 2 ? "unknown" : "dns");
 	}
-	set_flow(r, v6flow ? 6 : 4, proto, src, (uint16_t)(30000 + rng() % 30000), dst, port);
-	set_outcome(r, rng() % 8 != 0, rng() % 2 == 0, t);           /* 1 in 8 failed: not checked, still named */
-	switch (rng() % 6) {
+	bench_set_flow(r, v6flow ? 6 : 4, proto, src, (uint16_t)(30000 + bench_rng() % 30000), dst, port);
+	set_outcome(r, bench_rng() % 8 != 0, bench_rng() % 2 == 0, t);           /* 1 in 8 failed: not checked, still named */
+	switch (bench_rng() % 6) {
 	case 0:
 		r->event = PT_FLOW_EVENT_UPDATE;
 		break;
@@ -435,10 +377,10 @@ static const char *benign(struct pt_flow_record *r, struct mix_world *w, uint64_
 /* A scanner's failed (or, for the slow one, sometimes answered) attempt. */
 static void scanner(struct pt_flow_record *r, struct mix_world *w, uint64_t t, uint32_t *ctr)
 {
-	uint32_t which = (uint32_t)(rng() % 10), c = ctr[which]++;
+	uint32_t which = (uint32_t)(bench_rng() % 10), c = ctr[which]++;
 	uint8_t src[16], dst[16], proto = 6, ipv = 4;
-	uint16_t port = 22, sport = (uint16_t)(40000 + rng() % 20000);
-	bool answered = false, rej = rng() % 2;
+	uint16_t port = 22, sport = (uint16_t)(40000 + bench_rng() % 20000);
+	bool answered = false, rej = bench_rng() % 2;
 	struct pt_workload *wo = NULL;
 	uint8_t os = PT_SCOPE_EXTERNAL, rs = PT_SCOPE_POD;
 
@@ -446,83 +388,83 @@ static void scanner(struct pt_flow_record *r, struct mix_world *w, uint64_t t, u
 	r->has_dpi = false;
 	switch (which) {
 	case 0:                                                     /* pod, vertical on one victim */
-		v4(0x0af4030a, src);
-		v4(0x0af40200 | (c / 40 % 8), dst);
+		bench_v4(0x0af4030a, src);
+		bench_v4(0x0af40200 | (c / 40 % 8), dst);
 		port = (uint16_t)(1 + c % 40);
 		wo = w->pod[3];
 		os = PT_SCOPE_POD;
 		break;
 	case 1:                                                     /* external, vertical over a few victims */
-		v4(0xc6336407, src);
-		v4(0x0af40500 | (uint32_t)(rng() % 12), dst);
-		port = (uint16_t)(1 + rng() % 200);
+		bench_v4(0xc6336407, src);
+		bench_v4(0x0af40500 | (uint32_t)(bench_rng() % 12), dst);
+		port = (uint16_t)(1 + bench_rng() % 200);
 		break;
 	case 2:                                                     /* IPv6 vertical */
 		ipv = 6;
-		v6(0x20010db8ffff0000ULL, 7, src);
-		v6(0xfd00000000000000ULL, 0x0a0000 + c / 30 % 3, dst);
+		bench_v6(0x20010db8ffff0000ULL, 7, src);
+		bench_v6(0xfd00000000000000ULL, 0x0a0000 + c / 30 % 3, dst);
 		port = (uint16_t)(1000 + c % 30);
 		break;
 	case 3:                                                     /* horizontal, port 22 */
-		v4(0xcb00710b, src);
-		v4(0x0af40000 | (uint32_t)(rng() % 1024), dst);
+		bench_v4(0xcb00710b, src);
+		bench_v4(0x0af40000 | (uint32_t)(bench_rng() % 1024), dst);
 		break;
 	case 4:                                                     /* horizontal over several ports, interleaved */
-		v4(0x0af4040a, src);
+		bench_v4(0x0af4040a, src);
 		wo = w->pod[4];
 		os = PT_SCOPE_POD;
-		v4(0x0af40000 | (uint32_t)(rng() % 4096), dst);
-		port = (uint16_t)(8000 + rng() % 10);
-		proto = rng() % 3 == 0 ? 17 : 6;
+		bench_v4(0x0af40000 | (uint32_t)(bench_rng() % 4096), dst);
+		port = (uint16_t)(8000 + bench_rng() % 10);
+		proto = bench_rng() % 3 == 0 ? 17 : 6;
 		break;
 	case 5:                                                     /* IPv6 horizontal */
 		ipv = 6;
-		v6(0x20010db8ffff0000ULL, 9, src);
-		v6(0xfd00000000000000ULL, rng() % 256, dst);
+		bench_v6(0x20010db8ffff0000ULL, 9, src);
+		bench_v6(0xfd00000000000000ULL, bench_rng() % 256, dst);
 		port = 443;
 		break;
 	case 6:                                                     /* slow: distinct addresses, 80% failing */
-		v4(0x0af4060a, src);
+		bench_v4(0x0af4060a, src);
 		wo = w->pod[5];
 		os = PT_SCOPE_POD;
-		v4(0xc0000000 | (uint32_t)(rng() % (1 << 20)), dst);
+		bench_v4(0xc0000000 | (uint32_t)(bench_rng() % (1 << 20)), dst);
 		rs = PT_SCOPE_EXTERNAL;
 		port = 443;
-		answered = rng() % 5 == 0;
+		answered = bench_rng() % 5 == 0;
 		break;
 	case 7:                                                     /* ICMP echo sweep */
-		v4(0xc633640b, src);
-		v4(0x0af40700 | (uint32_t)(rng() % 256), dst);
+		bench_v4(0xc633640b, src);
+		bench_v4(0x0af40700 | (uint32_t)(bench_rng() % 256), dst);
 		proto = 1;
 		port = 8;
 		sport = 8;
 		break;
 	case 8:                                                     /* exempt: prometheus probing */
-		v4(0x0af4080a, src);
+		bench_v4(0x0af4080a, src);
 		wo = w->pod[6];
 		os = PT_SCOPE_POD;
-		v4(0x0af40000 | (uint32_t)(rng() % 4096), dst);
-		port = (uint16_t)(9000 + rng() % 100);
+		bench_v4(0x0af40000 | (uint32_t)(bench_rng() % 4096), dst);
+		port = (uint16_t)(9000 + bench_rng() % 100);
 		break;
 	default:                                                    /* UDP probes to random ports */
-		v4(0xcb00710c, src);
-		v4(0x0af40900 | (uint32_t)(rng() % 4), dst);
+		bench_v4(0xcb00710c, src);
+		bench_v4(0x0af40900 | (uint32_t)(bench_rng() % 4), dst);
 		proto = 17;
-		port = (uint16_t)(rng() % 65536);
-		sport = (uint16_t)(1024 + rng() % 60000);
+		port = (uint16_t)(bench_rng() % 65536);
+		sport = (uint16_t)(1024 + bench_rng() % 60000);
 		break;
 	}
 	if (proto == 1) {
-		set_flow(r, ipv, proto, src, 8, dst, 0);            /* echo request: (type 8, counterpart 0) */
+		bench_set_flow(r, ipv, proto, src, 8, dst, 0);            /* echo request: (type 8, counterpart 0) */
 		r->flow.key.port[r->flow.orig_side] = 8;
 		r->flow.key.port[!r->flow.orig_side] = 0;
 	} else {
-		set_flow(r, ipv, proto, src, sport, dst, port);
+		bench_set_flow(r, ipv, proto, src, sport, dst, port);
 	}
 	set_outcome(r, answered, rej && proto == 6, t);
 	set_sides(r, os, rs, wo, PT_WORKLOAD_MATCH_ADDRESS, NULL, 0);
-	if (rs == PT_SCOPE_POD && ipv == 4 && rng() % 2)
-		set_sides(r, os, rs, wo, PT_WORKLOAD_MATCH_ADDRESS, w->pod[rng() % 3], PT_WORKLOAD_MATCH_ADDRESS);
+	if (rs == PT_SCOPE_POD && ipv == 4 && bench_rng() % 2)
+		set_sides(r, os, rs, wo, PT_WORKLOAD_MATCH_ADDRESS, w->pod[bench_rng() % 3], PT_WORKLOAD_MATCH_ADDRESS);
 }
 
 static void run_mix(uint32_t n, bool small, struct digest *d, const struct pt_detect_sink *sink)
@@ -538,11 +480,11 @@ static void run_mix(uint32_t n, bool small, struct digest *d, const struct pt_de
 	memset(&r, 0, sizeof(r));
 	c0 = rte_rdtsc();
 	for (uint32_t i = 0; i < n; i++) {
-		uint32_t k = (uint32_t)(rng() % 100);
+		uint32_t k = (uint32_t)(bench_rng() % 100);
 		const char *domain = NULL;
-		uint64_t ts = t - (rng() % 4) * 1000000;                /* a little out of start order */
+		uint64_t ts = t - (bench_rng() % 4) * 1000000;                /* a little out of start order */
 
-		t += 200000 + rng() % 1600000;
+		t += 200000 + bench_rng() % 1600000;
 		if (i % 150000 == 149999)                               /* packet time: every ~150 s */
 			pt_detect_engine_capture_loss(e, t);
 		if (k < 35) {
@@ -554,9 +496,9 @@ static void run_mix(uint32_t n, bool small, struct digest *d, const struct pt_de
 
 			memset(r.geo, 0, sizeof(r.geo));
 			r.has_dpi = false;
-			v4((uint32_t)rng() | 0x80000000u, src);
-			v4(0x0af4010a, dst);
-			set_flow(&r, 4, 6, src, (uint16_t)(1024 + rng() % 60000), dst, 80);
+			bench_v4((uint32_t)bench_rng() | 0x80000000u, src);
+			bench_v4(0x0af4010a, dst);
+			bench_set_flow(&r, 4, 6, src, (uint16_t)(1024 + bench_rng() % 60000), dst, 80);
 			set_outcome(&r, false, false, ts);
 			set_sides(&r, PT_SCOPE_EXTERNAL, PT_SCOPE_POD, NULL, 0, w.pod[1], PT_WORKLOAD_MATCH_ADDRESS);
 			if (k == 99) {                                  /* picked up midstream: not an attempt */
@@ -582,7 +524,7 @@ int main(int argc, char **argv)
 	const struct pt_alert_rule *const *r = rules;
 
 	if (argc > 3)
-		rng_state = strtoull(argv[3], NULL, 0) | 1;
+		bench_rng_seed(strtoull(argv[3], NULL, 0));
 	if (strcmp(mode, "flood") == 0) {
 		flood(n ? n : 1000000, &d, &sink);
 	} else if (strcmp(mode, "mix") == 0) {

@@ -8,7 +8,7 @@
 #include <ndpi/ndpi_api.h>
 #include <rte_cycles.h>
 
-#include "pt_output.h"
+#include "bench_records.h"
 
 /*
  * Modes:
@@ -26,62 +26,6 @@
 
 #define SEC 1000000000ULL
 #define T0 1764786900000000000ULL
-
-static uint64_t rng_state = 0x9e3779b97f4a7c15ULL;
-
-static uint64_t rng(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
-
-static struct pt_workload *workload(const char *json)
-{
-	char err[128];
-	struct pt_workload *w = pt_workload_parse(json, strlen(json), err, sizeof(err));
-
-	if (w == NULL) {
-		fprintf(stderr, "bench_format: %s: %s\n", json, err);
-		exit(1);
-	}
-	return w;
-}
-
-static void v4(uint32_t a, uint8_t out[16])
-{
-	memset(out, 0, 16);
-	out[0] = (uint8_t)(a >> 24);
-	out[1] = (uint8_t)(a >> 16);
-	out[2] = (uint8_t)(a >> 8);
-	out[3] = (uint8_t)a;
-}
-
-static void v6(uint64_t hi, uint64_t lo, uint8_t out[16])
-{
-	for (int i = 0; i < 8; i++) {
-		out[i] = (uint8_t)(hi >> (56 - 8 * i));
-		out[8 + i] = (uint8_t)(lo >> (56 - 8 * i));
-	}
-}
-
-/* @p src:@p sport -> @p dst:@p dport, keyed as the flow table keys it: the lower (address, port) is side 0. */
-static void set_flow(struct pt_flow_record *r, uint8_t ipv, uint8_t proto, const uint8_t src[16], uint16_t sport,
-		     const uint8_t dst[16], uint16_t dport)
-{
-	struct pt_flow_key *k = &r->flow.key;
-	int c = memcmp(src, dst, 16);
-	uint8_t o = c < 0 || (c == 0 && sport <= dport) ? 0 : 1;
-
-	k->ip_version = ipv;
-	k->proto = proto;
-	memcpy(k->addr[o], src, 16);
-	memcpy(k->addr[!o], dst, 16);
-	k->port[o] = sport;
-	k->port[!o] = dport;
-	r->flow.orig_side = o;
-}
 
 static void set_counts(struct pt_flow_record *r, uint64_t p0, uint64_t p1, uint64_t b0, uint64_t b1)
 {
@@ -111,17 +55,17 @@ struct world {
 
 static void world_make(struct world *w)
 {
-	w->frontend = workload("{\"kind\":\"pod\",\"namespace\":\"shop\",\"pod\":\"frontend-7d9c5b6f4-x2x9k\","
+	w->frontend = bench_workload("{\"kind\":\"pod\",\"namespace\":\"shop\",\"pod\":\"frontend-7d9c5b6f4-x2x9k\","
 			       "\"pod_uid\":\"3f1c2a9e-8b7d-4e6f-9a1b-2c3d4e5f6a7b\",\"workload_kind\":\"Deployment\","
 			       "\"workload\":\"frontend\",\"node\":\"node-a\",\"service_account\":\"frontend\","
 			       "\"labels\":{\"app\":\"frontend\",\"pod-template-hash\":\"7d9c5b6f4\","
 			       "\"app.kubernetes.io/part-of\":\"shop\"}}");
-	w->backend = workload("{\"kind\":\"pod\",\"namespace\":\"shop\",\"pod\":\"cart-0\","
+	w->backend = bench_workload("{\"kind\":\"pod\",\"namespace\":\"shop\",\"pod\":\"cart-0\","
 			      "\"pod_uid\":\"a1b2c3d4-e5f6-4789-8abc-def012345678\",\"workload_kind\":\"StatefulSet\","
 			      "\"workload\":\"cart\",\"node\":\"node-b\",\"service_account\":\"cart\","
 			      "\"labels\":{\"app\":\"cart\",\"tier\":\"backend\"}}");
-	w->dns = workload("{\"kind\":\"service\",\"namespace\":\"kube-system\",\"workload\":\"kube-dns\"}");
-	w->node = workload("{\"kind\":\"node\",\"node\":\"node-a\"}");
+	w->dns = bench_workload("{\"kind\":\"service\",\"namespace\":\"kube-system\",\"workload\":\"kube-dns\"}");
+	w->node = bench_workload("{\"kind\":\"node\",\"node\":\"node-a\"}");
 }
 
 static void world_free(struct world *w)
@@ -153,9 +97,9 @@ static void realistic(struct pt_flow_record *r, int which, const struct world *w
 	r->identity_generation = 42;
 	switch (which) {
 	case REC_TLS:
-		v4(0x0af4010a, a);                              /* 10.244.1.10 -> 142.250.185.78:443 */
-		v4(0x8efab94e, b);
-		set_flow(r, 4, 6, a, 51234, b, 443);
+		bench_v4(0x0af4010a, a);                              /* 10.244.1.10 -> 142.250.185.78:443 */
+		bench_v4(0x8efab94e, b);
+		bench_set_flow(r, 4, 6, a, 51234, b, 443);
 		set_counts(r, 14, 12, 2311, 8754);
 		set_tcp_closed(r, T0, 412345678);
 		r->orig_scope = PT_SCOPE_POD;
@@ -190,9 +134,9 @@ static void realistic(struct pt_flow_record *r, int which, const struct world *w
 		snprintf(d->u.tls.issuer, sizeof(d->u.tls.issuer), "C=US, O=Google Trust Services, CN=WR2");
 		break;
 	case REC_DNS:
-		v4(0x0af4010a, a);                              /* 10.244.1.10 -> 10.96.0.10:53 */
-		v4(0x0a60000a, b);
-		set_flow(r, 4, 17, a, 38211, b, 53);
+		bench_v4(0x0af4010a, a);                              /* 10.244.1.10 -> 10.96.0.10:53 */
+		bench_v4(0x0a60000a, b);
+		bench_set_flow(r, 4, 17, a, 38211, b, 53);
 		set_counts(r, 1, 1, 84, 132);
 		r->flow.first_ns = r->flow.last_update_ns = T0;
 		r->flow.last_ns = T0 + 1234567;
@@ -219,12 +163,12 @@ static void realistic(struct pt_flow_record *r, int which, const struct world *w
 		d->u.dns.answers = 2;
 		d->u.dns.qtype = 1;
 		d->u.dns.answer_type = 1;
-		v4(0x22c8a1f2, d->u.dns.answer_addr);
+		bench_v4(0x22c8a1f2, d->u.dns.answer_addr);
 		break;
 	case REC_POD_POD:
-		v4(0x0af4010a, a);                              /* 10.244.1.10 -> 10.244.2.17:8080 */
-		v4(0x0af40211, b);
-		set_flow(r, 4, 6, a, 40112, b, 8080);
+		bench_v4(0x0af4010a, a);                              /* 10.244.1.10 -> 10.244.2.17:8080 */
+		bench_v4(0x0af40211, b);
+		bench_set_flow(r, 4, 6, a, 40112, b, 8080);
 		set_counts(r, 9, 7, 1450, 3988);
 		set_tcp_closed(r, T0, 23456789);
 		r->orig_scope = PT_SCOPE_POD;
@@ -235,9 +179,9 @@ static void realistic(struct pt_flow_record *r, int which, const struct world *w
 		r->workload_match[1] = PT_WORKLOAD_MATCH_ADDRESS;
 		break;
 	case REC_INBOUND_GEO:
-		v4(0xb9dc6521, a);                              /* 185.220.101.33 -> 10.0.0.5:22 */
-		v4(0x0a000005, b);
-		set_flow(r, 4, 6, a, 61000, b, 22);
+		bench_v4(0xb9dc6521, a);                              /* 185.220.101.33 -> 10.0.0.5:22 */
+		bench_v4(0x0a000005, b);
+		bench_set_flow(r, 4, 6, a, 61000, b, 22);
 		set_counts(r, 3, 0, 180, 0);
 		r->flow.first_ns = r->flow.last_update_ns = T0;
 		r->flow.last_ns = T0 + 3 * SEC;
@@ -256,9 +200,9 @@ static void realistic(struct pt_flow_record *r, int which, const struct world *w
 			 "Stiftung Erneuerbare Freiheit \"Tor\" Telef\xc3\xb3nica");
 		break;
 	case REC_IPV6_HTTP:
-		v6(0xfd00000000000000ULL, 0x0a0000 + 17, a);   /* fd00::a:11 -> 2001:db8:0:1::80:80 */
-		v6(0x20010db800000001ULL, 0x80, b);
-		set_flow(r, 6, 6, a, 45000, b, 80);
+		bench_v6(0xfd00000000000000ULL, 0x0a0000 + 17, a);   /* fd00::a:11 -> 2001:db8:0:1::80:80 */
+		bench_v6(0x20010db800000001ULL, 0x80, b);
+		bench_set_flow(r, 6, 6, a, 45000, b, 80);
 		set_counts(r, 6, 5, 720, 15300);
 		set_tcp_closed(r, T0, 87654321);
 		r->orig_scope = PT_SCOPE_POD;
@@ -297,11 +241,11 @@ static void rand_text(char *out, size_t cap)
 		"\x80", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82", "\xf4\x90\x80\x80", "\xff", "\xc2", "\xef\xbf\xbd",
 		"\xf0\x9f", "\xe0\x9f\xbf",
 	};
-	size_t len = cap > 1 ? (size_t)(rng() % cap) : 0, n = 0;
-	uint64_t style = rng() % 4;
+	size_t len = cap > 1 ? (size_t)(bench_rng() % cap) : 0, n = 0;
+	uint64_t style = bench_rng() % 4;
 
 	while (n < len) {
-		uint64_t x = rng();
+		uint64_t x = bench_rng();
 
 		if (style == 0 || x % 8 != 0) {
 			out[n++] = (char)(0x20 + x / 8 % 95);         /* printable ASCII, quotes and backslashes too */
@@ -348,15 +292,15 @@ static struct pt_workload *rand_workload(void)
 	size_t n = 0;
 	struct pt_workload *w;
 
-	n += (size_t)snprintf(json + n, sizeof(json) - n, "{\"kind\":\"%s\"", kinds[rng() % 3]);
+	n += (size_t)snprintf(json + n, sizeof(json) - n, "{\"kind\":\"%s\"", kinds[bench_rng() % 3]);
 	for (size_t i = 0; i < PT_ARRAY_SIZE(fields); i++) {
-		if (rng() % 3 == 0)
+		if (bench_rng() % 3 == 0)
 			continue;
 		json_literal(lit, sizeof(lit));
 		n += (size_t)snprintf(json + n, sizeof(json) - n, ",\"%s\":%s", fields[i], lit);
 	}
-	if (rng() % 2) {
-		uint64_t labels = rng() % 5;
+	if (bench_rng() % 2) {
+		uint64_t labels = bench_rng() % 5;
 
 		n += (size_t)snprintf(json + n, sizeof(json) - n, ",\"labels\":{");
 		for (uint64_t i = 0; i < labels; i++) {
@@ -380,19 +324,19 @@ static void rand_addr(uint8_t ipv, uint8_t out[16])
 	if (ipv == 4) {
 		static const uint32_t edges[] = { 0, 0xffffffff, 0x0a000001, 0x01020304, 0x64646464, 0x09090909 };
 
-		v4(rng() % 4 == 0 ? edges[rng() % PT_ARRAY_SIZE(edges)] : (uint32_t)rng(), out);
+		bench_v4(bench_rng() % 4 == 0 ? edges[bench_rng() % PT_ARRAY_SIZE(edges)] : (uint32_t)bench_rng(), out);
 		return;
 	}
 	for (int i = 0; i < 8; i++) {
-		uint64_t x = rng();
+		uint64_t x = bench_rng();
 
 		words[i] = x % 3 == 0 ? 0 : x % 7 == 0 ? 0xffff : x % 5 == 0 ? (uint16_t)(x >> 32) % 16
 									      : (uint16_t)(x >> 16);
 	}
-	switch (rng() % 10) {
+	switch (bench_rng() % 10) {
 	case 0:                                                 /* ::, ::1, ::2 */
 		memset(words, 0, sizeof(words));
-		words[7] = (uint16_t)(rng() % 3);
+		words[7] = (uint16_t)(bench_rng() % 3);
 		break;
 	case 1:                                                 /* ::ffff:a.b.c.d */
 		memset(words, 0, 10);
@@ -402,7 +346,7 @@ static void rand_addr(uint8_t ipv, uint8_t out[16])
 		memset(words, 0, 12);
 		break;
 	case 3: {                                               /* one zero run somewhere */
-		int at = (int)(rng() % 8), len = (int)(1 + rng() % (uint64_t)(8 - at));
+		int at = (int)(bench_rng() % 8), len = (int)(1 + bench_rng() % (uint64_t)(8 - at));
 
 		for (int i = 0; i < 8; i++)
 			if (words[i] == 0)
@@ -422,18 +366,18 @@ static void rand_addr(uint8_t ipv, uint8_t out[16])
 
 static uint64_t rand_u64(void)
 {
-	switch (rng() % 6) {
+	switch (bench_rng() % 6) {
 	case 0: return 0;
-	case 1: return UINT64_MAX - rng() % 2;
-	case 2: return rng() % 10;
-	case 3: return rng();
-	default: return rng() % 100000;
+	case 1: return UINT64_MAX - bench_rng() % 2;
+	case 2: return bench_rng() % 10;
+	case 3: return bench_rng();
+	default: return bench_rng() % 100000;
 	}
 }
 
 static void rand_fill(char *s, size_t cap)
 {
-	if (rng() % 3 == 0)
+	if (bench_rng() % 3 == 0)
 		s[0] = '\0';
 	else
 		rand_text(s, cap);
@@ -443,12 +387,12 @@ static void rand_hex(char *s, size_t cap)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	if (rng() % 3 == 0) {
+	if (bench_rng() % 3 == 0) {
 		s[0] = '\0';
 		return;
 	}
 	for (size_t i = 0; i + 1 < cap; i++)
-		s[i] = hex[rng() % 16];
+		s[i] = hex[bench_rng() % 16];
 	s[cap - 1] = '\0';
 }
 
@@ -458,12 +402,12 @@ static void rand_dpi(struct pt_dpi_result *d)
 	static const uint16_t ciphers[] = { 0, 0x1301, 0x1302, 0x1303, 0xc02f, 0xc030, 0xcca8, 0x009c, 0x7777 };
 	static const uint16_t qtypes[] = { 0, 1, 28, 5, 12, 33, 65, 255, 257, 999, 65535 };
 
-	d->risks = rng() % 3 == 0 ? 0 : rng() % 2 ? 1ULL << (rng() % 64) : rng();
-	d->confidence = (uint8_t)(rng() % (NDPI_CONFIDENCE_MAX + 2));
-	d->kind = (uint8_t)(rng() % 6);
-	d->end = (uint8_t)(1 + rng() % 3);
-	d->truncated = rng() % 4 == 0 ? (uint8_t)rng() & 0x7f : 0;
-	d->packets = (uint16_t)rng();
+	d->risks = bench_rng() % 3 == 0 ? 0 : bench_rng() % 2 ? 1ULL << (bench_rng() % 64) : bench_rng();
+	d->confidence = (uint8_t)(bench_rng() % (NDPI_CONFIDENCE_MAX + 2));
+	d->kind = (uint8_t)(bench_rng() % 6);
+	d->end = (uint8_t)(1 + bench_rng() % 3);
+	d->truncated = bench_rng() % 4 == 0 ? (uint8_t)bench_rng() & 0x7f : 0;
+	d->packets = (uint16_t)bench_rng();
 	rand_fill(d->protocol, sizeof(d->protocol));
 	rand_fill(d->dpi_protocol, sizeof(d->dpi_protocol));
 	rand_fill(d->category, sizeof(d->category));
@@ -474,33 +418,33 @@ static void rand_dpi(struct pt_dpi_result *d)
 	case PT_DPI_KIND_QUIC:
 		rand_hex(d->u.tls.ja3, sizeof(d->u.tls.ja3));
 		rand_hex(d->u.tls.ja3s, sizeof(d->u.tls.ja3s));
-		d->u.tls.version = versions[rng() % PT_ARRAY_SIZE(versions)];
-		d->u.tls.cipher = ciphers[rng() % PT_ARRAY_SIZE(ciphers)];
-		d->u.tls.has_sha1 = rng() % 2;
+		d->u.tls.version = versions[bench_rng() % PT_ARRAY_SIZE(versions)];
+		d->u.tls.cipher = ciphers[bench_rng() % PT_ARRAY_SIZE(ciphers)];
+		d->u.tls.has_sha1 = bench_rng() % 2;
 		for (int i = 0; i < 20; i++)
-			d->u.tls.sha1[i] = (uint8_t)rng();
-		d->u.tls.not_before = rng() % 3 ? 0 : (uint32_t)rng();
-		d->u.tls.not_after = rng() % 3 ? 0 : (uint32_t)rng();
+			d->u.tls.sha1[i] = (uint8_t)bench_rng();
+		d->u.tls.not_before = bench_rng() % 3 ? 0 : (uint32_t)bench_rng();
+		d->u.tls.not_after = bench_rng() % 3 ? 0 : (uint32_t)bench_rng();
 		rand_fill(d->u.tls.subject, sizeof(d->u.tls.subject));
 		rand_fill(d->u.tls.issuer, sizeof(d->u.tls.issuer));
 		break;
 	case PT_DPI_KIND_DNS:
-		d->u.dns.response_seen = rng() % 2;
-		d->u.dns.rcode = (uint8_t)(rng() % 20);
-		d->u.dns.queries = (uint8_t)rng();
-		d->u.dns.answers = (uint8_t)rng();
-		d->u.dns.qtype = qtypes[rng() % PT_ARRAY_SIZE(qtypes)];
-		d->u.dns.answer_type = rng() % 4 == 0 ? 0 : rng() % 2 ? 1 : 28;
+		d->u.dns.response_seen = bench_rng() % 2;
+		d->u.dns.rcode = (uint8_t)(bench_rng() % 20);
+		d->u.dns.queries = (uint8_t)bench_rng();
+		d->u.dns.answers = (uint8_t)bench_rng();
+		d->u.dns.qtype = qtypes[bench_rng() % PT_ARRAY_SIZE(qtypes)];
+		d->u.dns.answer_type = bench_rng() % 4 == 0 ? 0 : bench_rng() % 2 ? 1 : 28;
 		rand_addr(d->u.dns.answer_type == 1 ? 4 : 6, d->u.dns.answer_addr);
 		break;
 	case PT_DPI_KIND_HTTP:
-		d->u.http.method = (uint8_t)(rng() % 12);
-		d->u.http.version = (uint8_t)(rng() % 3);
-		d->u.http.status = rng() % 3 ? (uint16_t)(100 + rng() % 500) : 0;
+		d->u.http.method = (uint8_t)(bench_rng() % 12);
+		d->u.http.version = (uint8_t)(bench_rng() % 3);
+		d->u.http.status = bench_rng() % 3 ? (uint16_t)(100 + bench_rng() % 500) : 0;
 		rand_fill(d->u.http.url_path, sizeof(d->u.http.url_path));
-		if (rng() % 3 == 0)
+		if (bench_rng() % 3 == 0)
 			snprintf(d->server_name, sizeof(d->server_name), "%s",
-				 rng() % 2 ? "[fd00::1]:8080" : rng() % 2 ? "[fd00" : "host.example:8443");
+				 bench_rng() % 2 ? "[fd00::1]:8080" : bench_rng() % 2 ? "[fd00" : "host.example:8443");
 		break;
 	case PT_DPI_KIND_SSH:
 		rand_fill(d->u.ssh.client, sizeof(d->u.ssh.client));
@@ -516,13 +460,13 @@ static void rand_dpi(struct pt_dpi_result *d)
 static void rand_geo(struct pt_geo_result *g)
 {
 	memset(g, 0, sizeof(*g));
-	g->flags = (uint8_t)(rng() % 8);
+	g->flags = (uint8_t)(bench_rng() % 8);
 	if (g->flags & PT_GEO_F_COUNTRY) {
-		g->country_iso_code[0] = (char)('A' + rng() % 26);
-		g->country_iso_code[1] = (char)('A' + rng() % 26);
+		g->country_iso_code[0] = (char)('A' + bench_rng() % 26);
+		g->country_iso_code[1] = (char)('A' + bench_rng() % 26);
 	}
 	if (g->flags & PT_GEO_F_AS_NUMBER)
-		g->as_number = rng() % 2 ? (uint32_t)rng() : (uint32_t)(1 + rng() % 70000);
+		g->as_number = bench_rng() % 2 ? (uint32_t)bench_rng() : (uint32_t)(1 + bench_rng() % 70000);
 	if (g->flags & PT_GEO_F_AS_ORG) {
 		rand_text(g->as_organization, sizeof(g->as_organization));
 		if (g->as_organization[0] == '\0')
@@ -535,56 +479,56 @@ static void rand_record(struct pt_flow_record *r)
 	static const uint8_t protos[] = { 6, 17, 1, 58, 132, 47, 50, 51, 2, 0, 255, 4, 41 };
 	static const char *const histories[] = { "", "S", "ShADadFf", "ShAFf^", "Sr", "Dd", "QI", "ShADadFfRrr123" };
 	struct pt_flow *f = &r->flow;
-	uint8_t ipv = rng() % 3 == 0 ? 6 : 4;
+	uint8_t ipv = bench_rng() % 3 == 0 ? 6 : 4;
 
 	memset(r, 0, sizeof(*r));
 	f->key.ip_version = ipv;
-	f->key.proto = protos[rng() % PT_ARRAY_SIZE(protos)];
+	f->key.proto = protos[bench_rng() % PT_ARRAY_SIZE(protos)];
 	rand_addr(ipv, f->key.addr[0]);
 	rand_addr(ipv, f->key.addr[1]);
-	f->key.port[0] = rng() % 4 == 0 ? (uint16_t)(rng() % 20) : (uint16_t)rng();
-	f->key.port[1] = rng() % 4 == 0 ? (uint16_t)(rng() % 20) : (uint16_t)rng();
-	f->orig_side = rng() % 2;
-	f->tcp_seen[0] = (uint8_t)rng();
-	f->tcp_seen[1] = (uint8_t)rng() & 0x3f;
-	snprintf(f->history, sizeof(f->history), "%s", histories[rng() % PT_ARRAY_SIZE(histories)]);
-	f->first_ns = rng() % 20 == 0 ? rng() % (1000 * SEC) : T0 + rng() % (1000 * SEC);   /* 1970 too */
-	f->last_ns = f->first_ns + (rng() % 2 ? rng() % (600 * SEC) : rng() % 1000);
-	if (rng() % 50 == 0)
+	f->key.port[0] = bench_rng() % 4 == 0 ? (uint16_t)(bench_rng() % 20) : (uint16_t)bench_rng();
+	f->key.port[1] = bench_rng() % 4 == 0 ? (uint16_t)(bench_rng() % 20) : (uint16_t)bench_rng();
+	f->orig_side = bench_rng() % 2;
+	f->tcp_seen[0] = (uint8_t)bench_rng();
+	f->tcp_seen[1] = (uint8_t)bench_rng() & 0x3f;
+	snprintf(f->history, sizeof(f->history), "%s", histories[bench_rng() % PT_ARRAY_SIZE(histories)]);
+	f->first_ns = bench_rng() % 20 == 0 ? bench_rng() % (1000 * SEC) : T0 + bench_rng() % (1000 * SEC);   /* 1970 too */
+	f->last_ns = f->first_ns + (bench_rng() % 2 ? bench_rng() % (600 * SEC) : bench_rng() % 1000);
+	if (bench_rng() % 50 == 0)
 		f->last_ns = f->first_ns - 1;                   /* a negative duration wraps: still written */
 	f->last_update_ns = f->first_ns;
 	for (int d = 0; d < 2; d++) {
 		f->packets[d] = rand_u64();
 		f->bytes[d] = rand_u64();
 	}
-	f->vlan_count = (uint8_t)(rng() % 3);
-	f->vlan_ids[0] = (uint16_t)(rng() % 4096);
-	f->vlan_ids[1] = (uint16_t)(rng() % 4096);
-	if (rng() % 4 == 0) {
-		f->tunnel_depth = (uint8_t)(1 + rng() % 3);
-		f->tunnel_type = (uint8_t)(1 + rng() % (PT_TUNNEL_TYPE_MAX - 1));
-		f->tunnel_ip_version = rng() % 2 ? 6 : 4;
-		f->tunnel_id = rng() % 3 == 0 ? 0 : (uint32_t)rng();
+	f->vlan_count = (uint8_t)(bench_rng() % 3);
+	f->vlan_ids[0] = (uint16_t)(bench_rng() % 4096);
+	f->vlan_ids[1] = (uint16_t)(bench_rng() % 4096);
+	if (bench_rng() % 4 == 0) {
+		f->tunnel_depth = (uint8_t)(1 + bench_rng() % 3);
+		f->tunnel_type = (uint8_t)(1 + bench_rng() % (PT_TUNNEL_TYPE_MAX - 1));
+		f->tunnel_ip_version = bench_rng() % 2 ? 6 : 4;
+		f->tunnel_id = bench_rng() % 3 == 0 ? 0 : (uint32_t)bench_rng();
 		rand_addr(f->tunnel_ip_version, f->tunnel_src);
 		rand_addr(f->tunnel_ip_version, f->tunnel_dst);
 	}
-	r->event = (uint8_t)(rng() % PT_FLOW_EVENT_MAX);
-	r->now_ns = f->last_ns + rng() % (100 * SEC);
-	r->orig_scope = (uint8_t)(rng() % PT_SCOPE_MAX);
-	r->resp_scope = (uint8_t)(rng() % PT_SCOPE_MAX);
-	if (rng() % 2)
+	r->event = (uint8_t)(bench_rng() % PT_FLOW_EVENT_MAX);
+	r->now_ns = f->last_ns + bench_rng() % (100 * SEC);
+	r->orig_scope = (uint8_t)(bench_rng() % PT_SCOPE_MAX);
+	r->resp_scope = (uint8_t)(bench_rng() % PT_SCOPE_MAX);
+	if (bench_rng() % 2)
 		rand_geo(&r->geo[0]);
-	if (rng() % 2)
+	if (bench_rng() % 2)
 		rand_geo(&r->geo[1]);
-	r->has_identity = rng() % 3 != 0;
+	r->has_identity = bench_rng() % 3 != 0;
 	r->identity_generation = rand_u64();
 	for (int d = 0; d < 2; d++) {
-		if (rng() % 2) {
+		if (bench_rng() % 2) {
 			r->workload[d] = rand_workload();
-			r->workload_match[d] = (uint8_t)(rng() % 3);
+			r->workload_match[d] = (uint8_t)(bench_rng() % 3);
 		}
 	}
-	r->has_dpi = rng() % 3 != 0;
+	r->has_dpi = bench_rng() % 3 != 0;
 	if (r->has_dpi)
 		rand_dpi(&r->dpi);
 }
@@ -617,20 +561,20 @@ static void rand_counters(struct pt_output_counters *c)
 	c->geo.errors = rand_u64();
 	rand_words(&c->flows, sizeof(c->flows));
 	rand_words(&c->capture, sizeof(c->capture));
-	c->identity.enabled = rng() % 2;
-	c->identity.redis_up = rng() % 2;
+	c->identity.enabled = bench_rng() % 2;
+	c->identity.redis_up = bench_rng() % 2;
 	c->identity.table.generation = rand_u64();
 	c->identity.lookups = rand_u64();
-	c->alerts.enabled = rng() % 2;
-	c->alerts.redis = rng() % 2;
-	c->alerts.flows_stream = rng() % 2;
+	c->alerts.enabled = bench_rng() % 2;
+	c->alerts.redis = bench_rng() % 2;
+	c->alerts.flows_stream = bench_rng() % 2;
 	c->alerts.raised = rand_u64();
 	c->alerts.spool_bytes = rand_u64();
-	c->detect.enabled = rng() % 2;
-	c->detect.sync = rng() % 2;
+	c->detect.enabled = bench_rng() % 2;
+	c->detect.sync = bench_rng() % 2;
 	c->detect.scan_findings[1] = rand_u64();
 	c->tsc_hz = rand_u64();
-	c->n_workers = (uint32_t)(rng() % 5);
+	c->n_workers = (uint32_t)(bench_rng() % 5);
 	for (uint32_t i = 0; i < c->n_workers; i++) {
 		c->workers[i].packets = rand_u64();
 		c->workers[i].cycles_busy = rand_u64();
@@ -673,8 +617,8 @@ static void dump(uint32_t n, const struct world *w)
 		emit(format(&r, i == REC_TLS ? "www.google.com" : NULL, false, sizeof(line)), true);
 	}
 	for (uint32_t i = 0; i < n; i++) {
-		const char *domain = rng() % 3 == 0 ? domains[rng() % PT_ARRAY_SIZE(domains)] : NULL;
-		bool omit = rng() % 4 == 0;
+		const char *domain = bench_rng() % 3 == 0 ? domains[bench_rng() % PT_ARRAY_SIZE(domains)] : NULL;
+		bool omit = bench_rng() % 4 == 0;
 		int len;
 
 		rand_record(&r);
@@ -684,7 +628,7 @@ static void dump(uint32_t n, const struct world *w)
 		if (len > 0 && i % 16 == 0) {
 			emit(format(&r, domain, omit, (size_t)len), true);
 			emit(format(&r, domain, omit, (size_t)len + 1), true);
-			emit(format(&r, domain, omit, 1 + rng() % (size_t)len), true);
+			emit(format(&r, domain, omit, 1 + bench_rng() % (size_t)len), true);
 		}
 		pt_flow_record_release(&r);
 	}
@@ -692,8 +636,8 @@ static void dump(uint32_t n, const struct world *w)
 		static struct pt_output_counters c;
 		struct pt_json j;
 
-		uint64_t now = T0 + rng() % (1000 * SEC);
-		const char *observer = rng() % 2 ? "s\"1\\\n" : "sensor-1";
+		uint64_t now = T0 + bench_rng() % (1000 * SEC);
+		const char *observer = bench_rng() % 2 ? "s\"1\\\n" : "sensor-1";
 
 		rand_counters(&c);
 		pt_json_init(&j, line, sizeof(line));
@@ -771,7 +715,7 @@ int main(int argc, char **argv)
 	struct world w;
 
 	if (argc > 3)
-		rng_state = strtoull(argv[3], NULL, 0) | 1;
+		bench_rng_seed(strtoull(argv[3], NULL, 0));
 	world_make(&w);
 	if (strcmp(mode, "time") == 0) {
 		run_time(n ? n : 200000, &w);
