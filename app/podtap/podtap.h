@@ -123,9 +123,9 @@ struct pt_worker {
 	uint64_t last_poll_tsc;                /* TSC at the start of the last poll */
 	bool last_poll_busy;                   /* its cycles are added when the next poll starts */
 
-	/* Written by the control side. */
-	_Atomic bool stop;
-} __attribute__((aligned(PT_CACHE_LINE)));
+	/* Written by the control side, on a line of its own: the worker's counters above change every poll. */
+	_Atomic bool stop PT_CACHE_ALIGNED;
+} PT_CACHE_ALIGNED;
 
 /**
  * A slot in one of the worker's rings to the control side, or NULL when it is full. Reading a file, the worker

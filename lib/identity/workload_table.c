@@ -33,6 +33,9 @@ struct pt_workload_table {
 	struct wl_hash nets;
 	uint8_t n_lengths[2];        /* [0] IPv4, [1] IPv6: the prefix lengths present among the networks */
 	uint8_t lengths[2][129];     /* longest first */
+	/* Per family, a bit for each value of an address's first 16 bits: set when some address or network of the
+	 * table starts with it. A clear bit answers "nothing" with one load instead of a probe per length. */
+	uint64_t first16[2][65536 / 64];
 	/* Publisher only: identities the map dropped while this table showed them, released with it. */
 	struct pt_workload **dropped;
 	uint32_t n_dropped;
@@ -45,6 +48,7 @@ struct pt_workloads {
 	uint32_t max_entries;
 	uint32_t epoch;
 	uint32_t net_lengths[2][129];       /* networks per prefix length */
+	uint32_t first16_entries[2][65536]; /* per family, the entries covering each value of the first 16 bits */
 	struct pt_workload **pending;       /* dropped since the last publish */
 	uint32_t n_pending;
 	uint32_t cap_pending;
@@ -191,12 +195,30 @@ static void wl_mask(const uint8_t addr[16], uint8_t prefix_len, uint8_t out[16])
 
 /* ---- the immutable tables ------------------------------------------------------------------------------ */
 
+static inline uint32_t wl_first16(const uint8_t addr[16])
+{
+	return (uint32_t)addr[0] << 8 | addr[1];
+}
+
+/* Count an entry in (@p delta 1) or out (-1) of the first-16-bit values it covers: one for an address or a
+ * network of /16 or longer, 2^(16 - len) in a row for a shorter network. */
+static void wl_first16_count(struct pt_workloads *ws, const uint8_t addr[16], uint8_t ip_version, uint8_t prefix_len,
+			     int delta)
+{
+	uint32_t *count = ws->first16_entries[ip_version == 4 ? 0 : 1];
+	uint32_t from = wl_first16(addr), n = prefix_len >= 16 ? 1u : 1u << (16 - prefix_len);
+
+	for (uint32_t v = from; v < from + n; v++)
+		count[v] = (uint32_t)((int64_t)count[v] + delta);
+}
+
 struct pt_workload *pt_workload_table_lookup(const struct pt_workload_table *t, uint8_t ip_version,
 					     const uint8_t addr[16], enum pt_workload_match *match)
 {
 	static const uint8_t v4_mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
 	uint8_t key[16] = { 0 };
 	const struct wl_slot *s;
+	uint32_t first;
 	int family;
 
 	if (match != NULL)
@@ -209,6 +231,10 @@ struct pt_workload *pt_workload_table_lookup(const struct pt_workload_table *t, 
 	} else {
 		memcpy(key, addr, ip_version == 4 ? 4 : 16);
 	}
+	family = ip_version == 4 ? 0 : 1;
+	first = wl_first16(key);
+	if ((t->first16[family][first / 64] >> (first % 64) & 1) == 0)
+		return NULL;                                      /* no entry starts with these 16 bits */
 	if (t->addrs.count > 0) {
 		s = wl_find(&t->addrs, key, ip_version, ip_version == 4 ? 32 : 128);
 		if (s->ip_version != 0) {
@@ -217,7 +243,6 @@ struct pt_workload *pt_workload_table_lookup(const struct pt_workload_table *t, 
 			return s->w;
 		}
 	}
-	family = ip_version == 4 ? 0 : 1;
 	for (unsigned i = 0; i < t->n_lengths[family]; i++) {
 		uint8_t masked[16];
 
@@ -272,6 +297,9 @@ static struct pt_workload_table *wl_table_snapshot(const struct pt_workloads *ws
 			if (ws->net_lengths[family][len] > 0)
 				t->lengths[family][t->n_lengths[family]++] = (uint8_t)len;
 	}
+	for (int family = 0; family < 2; family++)
+		for (uint32_t v = 0; v < 65536; v++)
+			t->first16[family][v / 64] |= (uint64_t)(ws->first16_entries[family][v] != 0) << (v % 64);
 	return t;
 }
 
@@ -349,6 +377,7 @@ static void wl_remove(struct pt_workloads *ws, struct wl_hash *h, struct wl_slot
 {
 	if (h == &ws->nets)
 		ws->net_lengths[s->ip_version == 4 ? 0 : 1][s->prefix_len]--;
+	wl_first16_count(ws, s->addr, s->ip_version, s->prefix_len, -1);
 	if (wl_drop(ws, s->w) != 0) {
 		/* Without room to defer it, keep the reference: a leak of one identity, never a use after free. */
 		pt_log(PT_LOG_WARN, "identity: out of memory while removing an entry; its memory is not reclaimed");
@@ -411,6 +440,7 @@ int pt_workloads_set(struct pt_workloads *ws, const char *field, bool is_network
 	h->count++;
 	if (is_network)
 		ws->net_lengths[ip_version == 4 ? 0 : 1][prefix_len]++;
+	wl_first16_count(ws, addr, ip_version, prefix_len, 1);
 	ws->dirty = true;
 	ws->stats.sets++;
 	return 1;

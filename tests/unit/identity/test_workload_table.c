@@ -352,6 +352,135 @@ static void test_longest_prefix(void **state)
 	pt_workloads_free(ws);
 }
 
+/*
+ * Random tables against a brute-force longest-prefix match: addresses and networks of every length (those shorter
+ * than /16 too, which cover many first-16-bit values), both families, looked up inside the entries, next to them
+ * and at random.
+ */
+struct bf_entry {
+	uint8_t v, addr[16], len;
+	char pod[16];
+};
+
+static uint64_t bf_rng_state = 0x2545f4914f6cdd1dULL;
+
+static uint32_t bf_rng(void)
+{
+	bf_rng_state ^= bf_rng_state << 13;
+	bf_rng_state ^= bf_rng_state >> 7;
+	bf_rng_state ^= bf_rng_state << 17;
+	return (uint32_t)(bf_rng_state >> 16);
+}
+
+static bool bf_covers(const struct bf_entry *e, uint8_t v, const uint8_t addr[16])
+{
+	if (e->v != v)
+		return false;
+	for (unsigned bit = 0; bit < e->len; bit++)
+		if ((e->addr[bit / 8] ^ addr[bit / 8]) & (0x80u >> (bit % 8)))
+			return false;
+	return true;
+}
+
+/* The pod of the longest entry covering the address (an address beats a network of the same length), or "-". */
+static const char *bf_lookup(const struct bf_entry *e, size_t n, uint8_t v, const uint8_t addr[16])
+{
+	const struct bf_entry *best = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (bf_covers(&e[i], v, addr) && (best == NULL || e[i].len > best->len))
+			best = &e[i];
+	return best != NULL ? best->pod : "-";
+}
+
+static void bf_random_addr(uint8_t v, uint8_t addr[16])
+{
+	/* Mostly near the entries' neighbourhoods (10.x and fd00::), sometimes anywhere. */
+	memset(addr, 0, 16);
+	for (int i = 0; i < (v == 4 ? 4 : 16); i++)
+		addr[i] = (uint8_t)bf_rng();
+	if (bf_rng() % 4 != 0) {
+		addr[0] = v == 4 ? 10 : 0xfd;
+		addr[1] = (uint8_t)(bf_rng() % 4);
+	}
+}
+
+static void test_random_against_brute_force(void **state)
+{
+	enum { ENTRIES = 300, PROBES = 20000 };
+	static struct bf_entry e[ENTRIES];
+	struct pt_workloads *ws = pt_workloads_create(ENTRIES * 2, 1);
+	const struct pt_workload_table *t;
+	size_t n = 0;
+
+	(void)state;
+	while (n < ENTRIES) {
+		struct bf_entry *x = &e[n];
+		char text[INET6_ADDRSTRLEN], field[INET6_ADDRSTRLEN + 8];
+		int max;
+		bool net;
+
+		x->v = bf_rng() % 3 == 0 ? 6 : 4;
+		max = x->v == 4 ? 32 : 128;
+		net = bf_rng() % 2 == 0;
+		/* networks: lengths all over, short ones (< 16) rare but present */
+		x->len = (uint8_t)(!net ? (uint32_t)max : bf_rng() % 8 == 0 ? bf_rng() % 16 : 8 + bf_rng() % (unsigned)(max - 7));
+		bf_random_addr(x->v, x->addr);
+		for (unsigned bit = x->len; bit < 128; bit++)
+			x->addr[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+		if (x->v == 6 && x->addr[10] == 0xff && x->addr[11] == 0xff)
+			continue;                              /* IPv4-mapped: keyed as IPv4, not this model's */
+		bool dup = false;
+		for (size_t i = 0; i < n; i++)
+			dup |= e[i].v == x->v && e[i].len == x->len && memcmp(e[i].addr, x->addr, 16) == 0;
+		if (dup || (net && x->len == max))
+			continue;                              /* a /32 network would tie with the address table */
+		assert_non_null(inet_ntop(x->v == 4 ? AF_INET : AF_INET6, x->addr, text, sizeof(text)));
+		if (net)
+			snprintf(field, sizeof(field), "%s/%u", text, x->len);
+		else
+			snprintf(field, sizeof(field), "%s", text);
+		snprintf(x->pod, sizeof(x->pod), "e%zu", n);
+		if (set(ws, field, net, x->pod) != 1)
+			fail_msg("%s: %s", field, err);
+		n++;
+	}
+	t = publish(ws);
+	for (int p = 0; p < PROBES; p++) {
+		uint8_t v = bf_rng() % 3 == 0 ? 6 : 4, addr[16];
+		const char *got, *want;
+		enum pt_workload_match m;
+		struct pt_workload *w;
+
+		if (p % 2 == 0) {
+			/* inside (or just past) an entry: its bits, then random host bits */
+			const struct bf_entry *x = &e[bf_rng() % n];
+
+			v = x->v;
+			bf_random_addr(v, addr);
+			for (unsigned bit = 0; bit < x->len; bit++)
+				addr[bit / 8] = (uint8_t)((addr[bit / 8] & ~(0x80u >> (bit % 8))) |
+							  (x->addr[bit / 8] & (0x80u >> (bit % 8))));
+			if (p % 6 == 0 && x->len > 0)
+				addr[(x->len - 1) / 8] ^= (uint8_t)(0x80u >> ((x->len - 1) % 8));    /* the neighbour */
+		} else {
+			bf_random_addr(v, addr);
+		}
+		if (v == 6 && addr[10] == 0xff && addr[11] == 0xff && memcmp(addr, "\0\0\0\0\0\0\0\0\0\0", 10) == 0)
+			continue;
+		w = pt_workload_table_lookup(t, v, addr, &m);
+		got = w != NULL ? w->field[PT_WORKLOAD_F_POD] : "-";
+		want = bf_lookup(e, n, v, addr);
+		if (strcmp(got, want) != 0) {
+			char text[INET6_ADDRSTRLEN];
+
+			inet_ntop(v == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
+			fail_msg("%s: %s, want %s", text, got, want);
+		}
+	}
+	pt_workloads_free(ws);
+}
+
 /* A table a reader holds stays whole after the map moved on, until the reader is quiescent and reclaim runs. */
 static void test_old_table_stays_valid(void **state)
 {
@@ -569,6 +698,7 @@ int main(void)
 		cmocka_unit_test(test_cidr_forms),
 		cmocka_unit_test(test_exact_beats_networks),
 		cmocka_unit_test(test_longest_prefix),
+		cmocka_unit_test(test_random_against_brute_force),
 		cmocka_unit_test(test_old_table_stays_valid),
 		cmocka_unit_test(test_publish_busy),
 		cmocka_unit_test(test_flow_keeps_identity),
