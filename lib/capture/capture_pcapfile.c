@@ -156,12 +156,14 @@ static void *pcapfile_reader(void *arg)
 
 	for (uint64_t i = 0;; i++) {
 		struct pcapfile_block *b = &src->blocks[i % PCAPFILE_BLOCKS];
+		bool stop;
 
 		pthread_mutex_lock(&src->lock);
 		while (!src->stop && i - src->released >= PCAPFILE_BLOCKS)
 			pthread_cond_wait(&src->changed, &src->lock);
+		stop = src->stop;                 /* read under the lock: close() writes it from another thread */
 		pthread_mutex_unlock(&src->lock);
-		if (src->stop)
+		if (stop)
 			return NULL;
 		pcapfile_read_block(src, b);
 		pcapfile_index_block(src, b);

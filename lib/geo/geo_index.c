@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* geo_index.c - A flat IPv4 index of a handle's two databases, built at open: one short search instead of two tree walks. */
+/* geo_index.c - A flat IPv4 index of a handle's two databases, built off the data path: one short search instead of two tree walks. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,12 @@
  */
 #define GEO_INDEX_SLOTS 65536u     /* one per IPv4 /16 */
 #define GEO_INDEX_MAX_RANGES (1u << 26)
+#ifndef GEO_BY_OFFSET_MAX
+/* Data sections up to this size find a record's answer in an array of 4 bytes per byte of the section (the
+ * default databases: 3 MB); larger ones (a City database used for the country, 40+ MB) in a map instead, which
+ * grows with the records met rather than the bytes. The unit tests build the map path with 0. */
+#define GEO_BY_OFFSET_MAX (16u << 20)
+#endif
 
 /* An answer: what one database's data record gives, or the pair of both databases' answers. */
 struct geo_index_answer {
@@ -155,7 +161,8 @@ struct geo_build {
 	uint32_t n_answers, cap_answers;
 	struct geo_map by_key;      /* (merged) answer pair -> answer */
 	uint32_t *by_offset;        /* (one database) data record's offset -> answer + 1, 0: not met yet */
-	uint32_t n_by_offset;       /* the data section's size */
+	uint32_t n_by_offset;       /* the data section's size; 0: by_record instead */
+	struct geo_map by_record;   /* (one database whose data section is over GEO_BY_OFFSET_MAX) offset -> answer */
 	char **orgs;                /* the index's string pool, shared by all three builds */
 	size_t *orgs_len, *orgs_cap;
 };
@@ -177,7 +184,7 @@ static int geo_build_init(struct geo_build *b, char **orgs, size_t *orgs_len, si
 		return -ENOMEM;
 	if (geo_grow((void **)&b->ranges, &b->cap_ranges, max_ranges, sizeof(b->ranges[0])) != 0 ||
 	    geo_grow((void **)&b->answers, &b->cap_answers, max_ranges + 1, sizeof(b->answers[0])) != 0)
-		return max_ranges > GEO_INDEX_MAX_RANGES ? -E2BIG : -ENOMEM;
+		return max_ranges >= GEO_INDEX_MAX_RANGES ? -E2BIG : -ENOMEM;      /* the answers need one more */
 	memset(&b->answers[0], 0, sizeof(b->answers[0]));
 	b->n_answers = 1;
 	return 0;
@@ -199,6 +206,7 @@ static void geo_build_free(struct geo_build *b)
 	free(b->ranges);
 	free(b->answers);
 	geo_map_free(&b->by_key);
+	geo_map_free(&b->by_record);
 	free(b->by_offset);
 }
 
@@ -259,6 +267,8 @@ static int geo_build_record(struct geo_build *b, const struct geo_source *src, e
 		*id = b->by_offset[entry->offset] - 1;
 		return 0;
 	}
+	if (b->n_by_offset == 0 && b->by_record.slots != NULL && geo_map_get(&b->by_record, entry->offset, id))
+		return 0;
 	memset(&res, 0, sizeof(res));
 	rc = geo_fill(src, kind, entry, &res);
 	memset(&a, 0, sizeof(a));
@@ -275,6 +285,8 @@ static int geo_build_record(struct geo_build *b, const struct geo_source *src, e
 		return -ENOMEM;
 	if (entry->offset < b->n_by_offset)
 		b->by_offset[entry->offset] = *id + 1;
+	else if (b->n_by_offset == 0 && b->by_record.slots != NULL && geo_map_put(&b->by_record, entry->offset, *id) != 0)
+		return -ENOMEM;
 	return 0;
 }
 
@@ -467,11 +479,13 @@ int geo_index_build(const struct geo_slot slot[GEO_KINDS], struct geo_index **ou
 		uint32_t nodes = slot[k].src != NULL ? slot[k].src->mmdb.metadata.node_count : 0;
 
 		rc = geo_build_init(&one[k], &orgs, &orgs_len, &orgs_cap, nodes + 2, 1024);
-		if (rc == 0 && slot[k].src != NULL) {
+		if (rc == 0 && slot[k].src != NULL && slot[k].src->mmdb.data_section_size <= GEO_BY_OFFSET_MAX) {
 			one[k].n_by_offset = slot[k].src->mmdb.data_section_size;
 			one[k].by_offset = calloc((size_t)one[k].n_by_offset + 1, sizeof(uint32_t));
 			if (one[k].by_offset == NULL)
 				rc = -ENOMEM;
+		} else if (rc == 0 && slot[k].src != NULL) {
+			rc = geo_map_init(&one[k].by_record, 1u << 16);
 		}
 		if (rc == 0)
 			rc = geo_walk(&one[k], slot[k].src, (enum pt_geo_kind)k, cancel);

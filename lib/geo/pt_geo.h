@@ -118,7 +118,11 @@ const char *pt_geo_db_describe_index(const struct pt_geo_db *db);
 /** Whether the handle's IPv4 index is not built yet (being built, or not started); false without databases. */
 bool pt_geo_db_index_pending(const struct pt_geo_db *db);
 
-/** Start building the handle's IPv4 index on a thread (once; later calls do nothing). Control side. */
+/**
+ * Start building the handle's IPv4 index on a thread (once; later calls do nothing). Control side. When no thread
+ * can be created, the index is built on the caller's thread before this returns (0.1 s for the default databases,
+ * seconds for large ones); NULL is a no-op.
+ */
 void pt_geo_db_start_index(struct pt_geo_db *db);
 
 /** Whether IPv4 lookups on the handle are answered by its index (false while it is being built). */

@@ -88,6 +88,7 @@ struct pt_spsc_ring *pt_spsc_ring_create(uint32_t capacity, uint32_t elem_size);
 /**
  * Fault in all of @p ring's memory now, before any element is pushed: a ring is cycled through whole in
  * normal use, and a producer that must keep up with a NIC should not take the page faults of its first pass.
+ * @p ring must not be NULL.
  */
 void pt_spsc_ring_prefault(struct pt_spsc_ring *ring);
 
