@@ -221,6 +221,21 @@ def bench_replay(a, tmp, capdir, wldir, ndpi_pps):
                        "preempted %d times" % (key, rate / 1e6, descriptors, r["lost"], r["packets"] + r["lost"],
                                                r["records_dropped"], r["preempted"][0]))
 
+        # Overload: the mix offered at 1.25x the capacity this run measured, with DPI shedding (the default,
+        # dpi.shed_backlog_percent 50) and without: nDPI's cost is per flow, so without shedding the loss feeds itself.
+        out["overload"] = {}
+        if mix_capacity:
+            rate = int(1.25 * mix_capacity)
+            for key, pct in (("shed", 50), ("no_shed", 0)):
+                r = run(redis, tmp, files["a_mix"], None,
+                        bc.FULL_DPI + ["--set", "dpi.shed_backlog_percent=%d" % pct], rate=rate, mem_mb=512)
+                r["rate_pps"] = rate
+                r["shed_backlog_percent"] = pct
+                out["overload"][key] = r
+                bc.log("overload %-8s at %5.2f Mpps: %d of %d packets lost, %d flows shed, %d classified"
+                       % (key, rate / 1e6, r["lost"], r["packets"] + r["lost"], r["dpi"]["flows_shed"],
+                          r["dpi"]["flows_classified"]))
+
         # Bytes per flow: the million-flow table against a 65536-flow one, the same traffic.
         mem = {}
         for flows in (65536, 1048576):
@@ -317,10 +332,19 @@ def report(rep, ndpi_pps, mhz):
         print("packets lost at the replay rate (%d RX descriptors):" % descriptors)
         for name, r in rep[loss_key].items():
             offered = r["packets"] + r["lost"]
-            print("  %-12s %6.2f Mpps offered: %d of %d lost (%.4f%%), %d records dropped, %.0f cycles/pkt, "
-                  "preempted %d times, longest gap between polls %.0f us" % (
+            print("  %-12s %6.2f Mpps offered: %d of %d lost (%.4f%%), %d records dropped, %d flows shed, "
+                  "%.0f cycles/pkt, preempted %d times, longest gap between polls %.0f us" % (
                       name, r["rate_pps"] / 1e6, r["lost"], offered, 100.0 * r["lost"] / max(offered, 1),
-                      r["records_dropped"], r["cycles_per_packet"][0], r["preempted"][0], r["poll_gap_max_us"][0] or 0))
+                      r["records_dropped"], r["dpi"]["flows_shed"], r["cycles_per_packet"][0], r["preempted"][0],
+                      r["poll_gap_max_us"][0] or 0))
+    if rep.get("overload"):
+        print("overload: the mix at 1.25x the capacity measured above, %d RX descriptors:" % LOSS_DESCRIPTORS)
+        for key, r in rep["overload"].items():
+            offered = r["packets"] + r["lost"]
+            print("  %-28s %5.2f Mpps offered: %.2f%% lost, %d of %d flows shed, %d classified, %.0f cycles/pkt" % (
+                "DPI shedding at %d%% backlog" % r["shed_backlog_percent"] if r["shed_backlog_percent"]
+                else "no DPI shedding", r["rate_pps"] / 1e6, 100.0 * r["lost"] / max(offered, 1),
+                r["dpi"]["flows_shed"], r["flows_created"], r["dpi"]["flows_classified"], r["cycles_per_packet"][0]))
     if rep.get("memory"):
         m = rep["memory"]
         print("memory: %.0f bytes per flow (peak RSS %s KiB with flow.max_flows 1048576 and 65536, flows alive %s)" % (

@@ -16,6 +16,9 @@ static const struct pt_alert_rule rule_capture_loss = {
 static const struct pt_alert_rule rule_flow_table_full = {
 	"podtap.health.flow_table_full", "Flow table full: flows evicted", PT_ALERT_SENSOR_HEALTH,
 };
+static const struct pt_alert_rule rule_dpi_shed = {
+	"podtap.health.dpi_shed", "Overload: new flows not classified", PT_ALERT_SENSOR_HEALTH,
+};
 static const struct pt_alert_rule rule_redis_unreachable = {
 	"podtap.health.redis_unreachable", "Redis unreachable: alerts wait in the spool", PT_ALERT_SENSOR_HEALTH,
 };
@@ -219,6 +222,7 @@ static void alerts_health_capture(struct pt_alerts *al, const struct pt_output_c
 	uint64_t imissed = c->capture.imissed - p->capture.imissed, nombuf = c->capture.rx_nombuf - p->capture.rx_nombuf;
 	uint64_t swdrop = c->capture.sw_dropped - p->capture.sw_dropped, records = c->records_dropped - p->records_dropped;
 	uint64_t evicted = c->flows.ended[PT_FLOW_EVENT_END_EVICTED] - p->flows.ended[PT_FLOW_EVENT_END_EVICTED];
+	uint64_t shed = c->dpi.flows_shed - p->dpi.flows_shed;
 	struct pt_alert a;
 
 	if (imissed + nombuf + swdrop + records > 0) {
@@ -232,6 +236,15 @@ static void alerts_health_capture(struct pt_alerts *al, const struct pt_output_c
 		pt_alert_evidence_u64(&a, "records_dropped", records);
 		pt_alert_evidence_u64(&a, "imissed_total", c->capture.imissed);
 		pt_alert_evidence_u64(&a, "rx_nombuf_total", c->capture.rx_nombuf);
+		alerts_process(al, &a);
+	}
+	if (shed > 0) {
+		alerts_health(&a, &rule_dpi_shed, 40, "dpi_shed", now_ns);
+		snprintf(a.message, sizeof(a.message), "overload: %" PRIu64 " new flows recorded without application "
+			 "classification since the last check: the workers were behind their capture "
+			 "(dpi.shed_backlog_percent %u)", shed, al->cfg->dpi.shed_backlog_percent);
+		pt_alert_evidence_u64(&a, "flows_shed", shed);
+		pt_alert_evidence_u64(&a, "flows_shed_total", c->dpi.flows_shed);
 		alerts_process(al, &a);
 	}
 	if (evicted > 0) {

@@ -338,7 +338,7 @@ void pt_control_sum_counters(const struct pt_control *ctl, struct pt_output_coun
 			c->workers[i] = (struct pt_output_worker_counters){
 				.packets = w->packets, .polls_busy = w->polls_busy, .polls_idle = w->polls_idle,
 				.cycles_busy = w->cycles_busy, .cycles_rx = w->cycles_rx, .preempted = w->preempted,
-				.poll_gap_max = w->poll_gap_max,
+				.poll_gap_max = w->poll_gap_max, .shed_episodes = w->shed_episodes, .shedding = w->shedding,
 			};
 		if (w->geo_cache != NULL) {
 			struct pt_geo_cache_stats gs;

@@ -122,6 +122,11 @@ struct pt_worker {
 	uint64_t poll_gap_max;                 /* the longest time between the starts of two polls, in TSC cycles */
 	uint64_t last_poll_tsc;                /* TSC at the start of the last poll */
 	bool last_poll_busy;                   /* its cycles are added when the next poll starts */
+	uint32_t shed_on;                      /* backlog (packets) at which new flows' DPI is shed; 0 = never */
+	uint32_t shed_off;                     /* backlog at or below which shedding stops */
+	uint32_t backlog_check_in;             /* full polls until the backlog is read again */
+	bool shedding;                         /* new flows are not classified now */
+	uint64_t shed_episodes;                /* times shedding started */
 
 	/* Written by the control side, on a line of its own: the worker's counters above change every poll. */
 	_Atomic bool stop PT_CACHE_ALIGNED;
@@ -141,6 +146,13 @@ static inline void *pt_worker_ring_reserve(struct pt_worker *w, struct pt_spsc_r
 	}
 	return slot;
 }
+
+/** worker_shed.c: overload shedding, from the capture's backlog (dpi.shed_backlog_percent). */
+void pt_worker_shed_init(struct pt_worker *w, const struct pt_config *cfg);
+/* After a poll that received @p got packets: read the backlog now and then, and start or stop shedding. */
+void pt_worker_shed_check(struct pt_worker *w, uint32_t got);
+/* While shedding: shed @p df if this packet would start its classification (DNS excepted). @return shed. */
+bool pt_worker_shed_flow(struct pt_worker *w, struct pt_dpi_flow *df, const struct pt_decoded *pkt);
 
 /** worker_detect.c: the worker's detectors and its alert ring. */
 int pt_worker_detect_init(struct pt_worker *w, const struct pt_config *cfg, char *err, size_t err_len);

@@ -267,6 +267,7 @@ int pt_worker_init(struct pt_worker *w, uint32_t index, const struct pt_config *
 			return -ENOMEM;
 		}
 	}
+	pt_worker_shed_init(w, cfg);
 	if (pt_worker_detect_init(w, cfg, err, err_len) != 0) {
 		pt_worker_fini(w);
 		return -ENOMEM;
@@ -405,7 +406,7 @@ static void worker_dpi_burst(struct pt_worker *w, const struct pt_decoded *decod
 		if (flows[i] == NULL)
 			continue;        /* its flow was evicted later in this burst */
 		df = &w->dpi_flows[pt_flow_table_index(w->flows, flows[i])];
-		if (pt_dpi_flow_wants(df))
+		if (pt_dpi_flow_wants(df) && !(PT_UNLIKELY(w->shedding) && pt_worker_shed_flow(w, df, &decoded[i])))
 			pt_dpi_packet_decoded(w->dpi, df, frames[i], &decoded[i], ts_ns[i]);
 	}
 }
@@ -555,6 +556,8 @@ static uint32_t worker_poll_burst(struct pt_worker *w, uint64_t start_tsc)
 		uint32_t kept;
 
 		w->cycles_rx += rte_rdtsc() - start_tsc;
+		if (w->shed_on != 0)
+			pt_worker_shed_check(w, (uint32_t)n);
 		kept = worker_decode_burst(w, pkts, (uint32_t)n, decoded, frames, wire_lens, ts_ns);
 
 		if (kept > 0) {

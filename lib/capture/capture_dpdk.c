@@ -163,6 +163,22 @@ static int dpdk_rx_burst(struct pt_capture_queue *queue, struct pt_capture_pkt *
 	return got;
 }
 
+/* What the NIC holds for us in every RX queue we poll, and what worker 0 spread to us; -ENOTSUP if a PMD cannot tell. */
+static int dpdk_rx_backlog(struct pt_capture_queue *queue)
+{
+	struct dpdk_queue *q = (struct dpdk_queue *)queue;
+	int64_t waiting = q->spread_in != NULL ? rte_ring_count(q->spread_in) : 0;
+
+	for (uint32_t p = 0; p < q->n_polls; p++) {
+		int used = rte_eth_rx_queue_count(q->src->ports[q->poll_port[p]].port_id, q->poll_queue[p]);
+
+		if (used < 0)
+			return -ENOTSUP;
+		waiting += used;
+	}
+	return waiting > INT32_MAX ? INT32_MAX : (int)waiting;
+}
+
 static void dpdk_release(struct pt_capture_queue *queue)
 {
 	struct dpdk_queue *q = (struct dpdk_queue *)queue;
@@ -267,6 +283,7 @@ static const struct pt_capture_ops dpdk_ops = {
 	.release = dpdk_release,
 	.stats = dpdk_stats_get,
 	.close = dpdk_source_close,
+	.rx_backlog = dpdk_rx_backlog,
 };
 
 static int dpdk_port_setup(struct dpdk_source *src, struct dpdk_port *port, char *err, size_t err_len)

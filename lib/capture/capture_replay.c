@@ -111,6 +111,18 @@ static int replay_rx_burst(struct pt_capture_queue *queue, struct pt_capture_pkt
 	return got;
 }
 
+/* At a rate, the packets due and not taken yet (at most the ring's size); without one the replay is never behind. */
+static int replay_rx_backlog(struct pt_capture_queue *queue)
+{
+	struct replay_queue *q = (struct replay_queue *)queue;
+
+	if (q->pkts_per_cycle == 0)
+		return -ENOTSUP;
+	if (q->n_pkts == 0 || (q->src->cfg.loops != 0 && q->loop >= q->src->cfg.loops))
+		return 0;
+	return (int)replay_due(q);
+}
+
 static void replay_release(struct pt_capture_queue *queue)
 {
 	(void)queue;                 /* the frames stay in the arena for the next pass */
@@ -146,6 +158,7 @@ static const struct pt_capture_ops replay_ops = {
 	.release = replay_release,
 	.stats = replay_stats_get,
 	.close = replay_close,
+	.rx_backlog = replay_rx_backlog,
 };
 
 /* One pass over the file through the pcap source; with @p src->arena set, copy the frames and hash them. */

@@ -3,6 +3,7 @@
 #ifndef PT_CAPTURE_H
 #define PT_CAPTURE_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,8 @@ struct pt_capture_ops {
 	void (*release)(struct pt_capture_queue *queue);
 	int (*stats)(struct pt_capture *cap, struct pt_capture_stats *stats);
 	void (*close)(struct pt_capture *cap);
+	/* Optional: packets waiting for this queue (received, not yet taken); NULL where the source cannot tell. */
+	int (*rx_backlog)(struct pt_capture_queue *queue);
 };
 
 /** What a worker polls. Implementations embed this as their first member. */
@@ -119,6 +122,18 @@ const char *pt_capture_describe(const struct pt_capture *cap);
 static inline int pt_capture_rx_burst(struct pt_capture_queue *queue, struct pt_capture_pkt *pkts, uint16_t n)
 {
 	return queue->ops->rx_burst(queue, pkts, n);
+}
+
+/**
+ * How many packets wait for @p queue: received into its ring (a NIC's used RX descriptors, what worker 0 spread to
+ * it, a rated replay's due packets) and not taken yet. Costs a PMD call (some PMDs walk the descriptors): poll it
+ * now and then, not per burst.
+ * @return the count, or -ENOTSUP when the source cannot tell (libpcap, a replay without a rate, PMDs without
+ *         rx_queue_count such as net_pcap and net_af_packet).
+ */
+static inline int pt_capture_rx_backlog(struct pt_capture_queue *queue)
+{
+	return queue->ops->rx_backlog != NULL ? queue->ops->rx_backlog(queue) : -ENOTSUP;
 }
 
 static inline void pt_capture_release(struct pt_capture_queue *queue)

@@ -65,6 +65,7 @@ const struct pt_config_key pt_config_schema[] = {
 	BOOL("dpi.enabled", dpi.enabled, "true"),
 	UINT("dpi.max_packets", dpi.max_packets, 1, 1000, "32"),
 	UINT("dpi.max_flows", dpi.max_flows, 1024, 4194304, "16384"),
+	UINT("dpi.shed_backlog_percent", dpi.shed_backlog_percent, 0, 100, "50"),
 
 	UINT("dns.cache_size", dns.cache_size, 1024, 16777216, "65536"),
 	DURATION("dns.ttl_floor", dns.ttl_floor_ns, 0, HOUR, false, "30s"),

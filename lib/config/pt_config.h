@@ -90,6 +90,9 @@ struct pt_config {
 		uint32_t max_packets;                   /* dpi.max_packets: packets per flow before giving up, 1..1000 */
 		uint32_t max_flows;                     /* dpi.max_flows: flows in DPI at once per worker (nDPI state
 							 * pool size), 1024..4194304 */
+		uint32_t shed_backlog_percent;          /* dpi.shed_backlog_percent: new flows are not classified while
+							 * a worker's backlog is above this % of capture.rx_descriptors;
+							 * 0 = never, 0..100 */
 	} dpi;
 	struct {
 		uint32_t cache_size;                    /* dns.cache_size: IP -> name entries, 1024..16777216 */

@@ -284,6 +284,15 @@ bool pt_dpi_packet_decoded(struct pt_dpi *dpi, struct pt_dpi_flow *df, const uin
 			     pkt->l4_proto, pkt->payload_len, ts_ns);
 }
 
+bool pt_dpi_flow_shed(struct pt_dpi *dpi, struct pt_dpi_flow *df)
+{
+	if (df->status != PT_DPI_STATUS_NONE)
+		return false;
+	df->status = PT_DPI_STATUS_SKIPPED;
+	dpi->stats.flows_shed++;
+	return true;
+}
+
 void pt_dpi_flow_end(struct pt_dpi *dpi, struct pt_dpi_flow *df)
 {
 	if (df->status == PT_DPI_STATUS_ACTIVE)
@@ -318,6 +327,7 @@ void pt_dpi_stats_add(struct pt_dpi_stats *sum, const struct pt_dpi_stats *add)
 	sum->flows_ended_in_dpi += add->flows_ended_in_dpi;
 	sum->pool_exhausted += add->pool_exhausted;
 	sum->results_exhausted += add->results_exhausted;
+	sum->flows_shed += add->flows_shed;
 	sum->packets_inspected += add->packets_inspected;
 	sum->packets_mismatched += add->packets_mismatched;
 	sum->states_in_use += add->states_in_use;

@@ -45,7 +45,7 @@ enum pt_dpi_status {
 	PT_DPI_STATUS_NONE = 0,   /* no payload yet: holds nothing (a zeroed handle) */
 	PT_DPI_STATUS_ACTIVE,     /* being classified: holds an nDPI state and a result slot */
 	PT_DPI_STATUS_DONE,       /* classification ended: holds a result until pt_dpi_flow_release() */
-	PT_DPI_STATUS_SKIPPED,    /* a pool was empty at its first payload byte: never classified */
+	PT_DPI_STATUS_SKIPPED,    /* a pool was empty at its first payload byte, or it was shed: never classified */
 };
 
 /**
@@ -170,6 +170,7 @@ struct pt_dpi_stats {
 	uint64_t flows_ended_in_dpi; /* still being classified when the flow ended (pt_dpi_flow_end) */
 	uint64_t pool_exhausted;     /* flows with payload that found the state pool empty: not classified */
 	uint64_t results_exhausted;  /* flows with payload that found the result pool empty: not classified */
+	uint64_t flows_shed;         /* new flows not classified because the worker was behind (pt_dpi_flow_shed) */
 	uint64_t packets_inspected;  /* packets given to nDPI */
 	uint64_t packets_mismatched; /* packets not given: IP version or L4 protocol unlike the flow's first */
 	uint64_t states_in_use;      /* now */
@@ -227,6 +228,14 @@ static inline bool pt_dpi_flow_wants(const struct pt_dpi_flow *df)
 {
 	return df->status <= PT_DPI_STATUS_ACTIVE;
 }
+
+/**
+ * Shed a flow that has not started classification (status NONE): it is never classified (SKIPPED, no result) and
+ * counted in flows_shed. A worker that has fallen behind its capture does this to new flows, since nDPI's cost is
+ * per flow and packet loss does not lower it. A flow already being classified, or done, is left as it is.
+ * @return true if the flow was shed.
+ */
+bool pt_dpi_flow_shed(struct pt_dpi *dpi, struct pt_dpi_flow *df);
 
 /**
  * The flow is ending (or its record is about to be written at shutdown): if it is still being classified,

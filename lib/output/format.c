@@ -368,6 +368,8 @@ static void format_workers(struct pt_json *j, const struct pt_output_counters *c
 		pt_json_u64(j, "cycles_per_packet", w->packets ? w->cycles_busy / w->packets : 0);
 		pt_json_u64(j, "preempted", w->preempted);
 		pt_json_u64(j, "poll_gap_max_cycles", w->poll_gap_max);
+		pt_json_u64(j, "shed_episodes", w->shed_episodes);
+		pt_json_bool(j, "shedding", w->shedding);
 		pt_json_end_object(j);
 	}
 	pt_json_end_array(j);
@@ -407,6 +409,7 @@ void pt_output_format_counters(struct pt_json *j, const struct pt_output_counter
 	pt_json_u64(j, "flows_ended_in_dpi", c->dpi.flows_ended_in_dpi);
 	pt_json_u64(j, "pool_exhausted", c->dpi.pool_exhausted);
 	pt_json_u64(j, "results_exhausted", c->dpi.results_exhausted);
+	pt_json_u64(j, "flows_shed", c->dpi.flows_shed);
 	pt_json_u64(j, "packets_inspected", c->dpi.packets_inspected);
 	pt_json_u64(j, "packets_mismatched", c->dpi.packets_mismatched);
 	pt_json_u64(j, "states_in_use", c->dpi.states_in_use);

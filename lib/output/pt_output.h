@@ -54,6 +54,8 @@ struct pt_output_worker_counters {
 	uint64_t cycles_rx;         /* of which in the capture source's receive call */
 	uint64_t preempted;         /* involuntary context switches of the worker's thread */
 	uint64_t poll_gap_max;      /* the longest time between the starts of two polls, in TSC cycles */
+	uint64_t shed_episodes;     /* times the worker started shedding new flows' DPI (dpi.shed_backlog_percent) */
+	bool shedding;              /* it is shedding now */
 };
 
 /** The workload table and its Redis sync. */

@@ -684,6 +684,36 @@ static void test_at_a_rate_the_last_pass_ends_with_its_ring_delivered(void **sta
 	free_capture(c);
 }
 
+/* The backlog: what is due and not taken, at most a ring; taken by a burst; none to tell without a rate. */
+static void test_at_a_rate_the_backlog_is_what_waits(void **state)
+{
+	const uint32_t ring = 16;
+	struct capture_file *c = standard_capture();
+	struct pt_capture *cap = open_replay(c, 1, 0, 1000, ring), *unrated = open_replay(c, 1, 0, 0, ring);
+	struct pt_capture_queue *q = pt_capture_get_queue(cap, 0);
+	struct pt_capture_pkt pkts[PT_CAPTURE_BURST];
+	int backlog, n;
+	double t0;
+
+	(void)state;
+	assert_int_equal(pt_capture_rx_backlog(pt_capture_get_queue(unrated, 0)), -ENOTSUP);
+	assert_int_equal(pt_capture_rx_burst(q, pkts, PT_CAPTURE_BURST), 0);         /* starts the clock */
+	sleep_ms(8);
+	backlog = pt_capture_rx_backlog(q);
+	assert_true(backlog >= 4 && backlog <= (int)ring);                          /* about 8 due */
+	sleep_ms(50);
+	assert_int_equal(pt_capture_rx_backlog(q), ring);                           /* 50 more: a full ring */
+	t0 = now_s();
+	n = pt_capture_rx_burst(q, pkts, PT_CAPTURE_BURST);
+	assert_int_equal(n, ring);
+	backlog = pt_capture_rx_backlog(q);
+	/* what came due since: 1 a millisecond at 1000 pps */
+	assert_true(backlog >= 0 && backlog <= (int)((now_s() - t0) * 1000 * 1.1) + 2);
+	pt_capture_close(unrated);
+	pt_capture_close(cap);
+	free_capture(c);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -727,6 +757,7 @@ int main(void)
 		cmocka_unit_test_setup(test_without_a_rate_nothing_is_missed, eal_setup),
 		cmocka_unit_test_setup(test_at_a_rate_a_late_worker_loses_all_but_a_ring, eal_setup),
 		cmocka_unit_test_setup(test_at_a_rate_the_last_pass_ends_with_its_ring_delivered, eal_setup),
+		cmocka_unit_test_setup(test_at_a_rate_the_backlog_is_what_waits, eal_setup),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -119,6 +119,7 @@ static void test_defaults(void **state)
 	assert_true(c.dpi.enabled);
 	assert_int_equal(c.dpi.max_packets, 32);
 	assert_int_equal(c.dpi.max_flows, 16384);
+	assert_int_equal(c.dpi.shed_backlog_percent, 50);
 	assert_int_equal(c.dns.cache_size, 65536);
 	assert_int_equal(c.dns.ttl_floor_ns, 30 * SEC);
 	assert_int_equal(c.dns.ttl_cap_ns, 3600 * SEC);
@@ -216,7 +217,7 @@ static const char all_keys_yaml[] =
 	"stats.interval: 24h\n"
 	"networks:\n  internal: [10.0.0.0/8]\n  cluster:\n    - 10.244.0.0/16\n    - fd00:10:244::/56\n"
 	"  service: 10.96.0.0/12\n  node: [192.168.10.5, \"::1\", 0.0.0.0/0]\n"
-	"dpi: {enabled: off, max_packets: 1000, max_flows: 1024}\n"
+	"dpi: {enabled: off, max_packets: 1000, max_flows: 1024, shed_backlog_percent: 0}\n"
 	"dns: {cache_size: 16777216, ttl_floor: 0, ttl_cap: 7d}\n"
 	"geo:\n  country_db: ''\n  asn_db: /srv/asn.mmdb\n  cache_size: 1024\n  reload_interval: 0\n"
 	"identity: {enabled: no, resync_interval: 90s, max_entries: 16, stale_after: 2s}\n"
@@ -242,7 +243,7 @@ static const char *const all_keys_set[] = {
 	"redis.enabled=off", "redis.url=unix:///run/redis.sock", " redis.prefix = p ", "redis.flows_stream=yes", "stats.interval=24h",
 	"networks.internal=10.0.0.0/8", "networks.cluster=[10.244.0.0/16, fd00:10:244::/56]",
 	"networks.service=10.96.0.0/12", "networks.node=192.168.10.5,::1 ,0.0.0.0/0", "dpi.enabled=off",
-	"dpi.max_packets=1000", "dpi.max_flows=1024", "dns.cache_size=16777216", "dns.ttl_floor=0",
+	"dpi.max_packets=1000", "dpi.max_flows=1024", "dpi.shed_backlog_percent=0", "dns.cache_size=16777216", "dns.ttl_floor=0",
 	"dns.ttl_cap=7d", "geo.country_db=", "geo.asn_db=/srv/asn.mmdb", "geo.cache_size=1024",
 	"geo.reload_interval=0", "identity.enabled=no", "identity.resync_interval=90s", "identity.max_entries=16",
 	"identity.stale_after=2s", "alerts.spool_dir=/srv/spool", "alerts.spool_max_kb=64", "alerts.stream_maxlen=5", "alerts.dedup_window=0",
@@ -300,6 +301,7 @@ static void check_all_keys(const struct pt_config *c)
 	assert_false(c->dpi.enabled);
 	assert_int_equal(c->dpi.max_packets, 1000);
 	assert_int_equal(c->dpi.max_flows, 1024);
+	assert_int_equal(c->dpi.shed_backlog_percent, 0);
 	assert_int_equal(c->dns.cache_size, 16777216);
 	assert_int_equal(c->dns.ttl_floor_ns, 0);
 	assert_int_equal(c->dns.ttl_cap_ns, 7 * 86400 * SEC);

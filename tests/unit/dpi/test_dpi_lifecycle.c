@@ -162,6 +162,38 @@ static void test_state_pool_exhausted(void **state)
 	pt_dpi_free(dpi);
 }
 
+/* A shed flow is never classified and holds nothing; a flow already being classified is not shed. */
+static void test_flow_shed(void **state)
+{
+	struct pt_dpi *dpi = make(4, 8, 32, true);
+	struct pt_dpi_flow a = PT_DPI_FLOW_INIT, b = PT_DPI_FLOW_INIT;
+	struct pt_dpi_stats st;
+
+	(void)state;
+	fx_feed(dpi, &a, fx_find("tls12"), 0, 4);       /* its ClientHello: being classified */
+	assert_int_equal(a.status, PT_DPI_STATUS_ACTIVE);
+	assert_false(pt_dpi_flow_shed(dpi, &a));
+	assert_int_equal(a.status, PT_DPI_STATUS_ACTIVE);
+	assert_true(pt_dpi_flow_shed(dpi, &b));
+	assert_int_equal(b.status, PT_DPI_STATUS_SKIPPED);
+	assert_false(pt_dpi_flow_wants(&b));
+	assert_false(pt_dpi_flow_shed(dpi, &b));          /* counted once */
+	assert_int_equal(fx_feed(dpi, &b, fx_find("dns_a"), 0, 2), 1);   /* one offered, refused */
+	assert_null(pt_dpi_flow_result(dpi, &b));
+	st = stats_of(dpi);
+	assert_int_equal(st.flows_shed, 1);
+	assert_int_equal(st.flows_started, 1);
+	assert_int_equal(st.states_in_use, 1);
+	assert_int_equal(st.results_in_use, 1);
+	pt_dpi_flow_end(dpi, &b);
+	pt_dpi_flow_release(dpi, &b);
+	pt_dpi_flow_release(dpi, &a);
+	st = stats_of(dpi);
+	assert_int_equal(st.states_in_use, 0);
+	assert_int_equal(st.results_in_use, 0);
+	pt_dpi_free(dpi);
+}
+
 static void test_result_pool_exhausted(void **state)
 {
 	struct pt_dpi *dpi = make(4, 1, 32, true);
@@ -507,6 +539,7 @@ int main(void)
 		cmocka_unit_test(test_no_payload_takes_nothing),
 		cmocka_unit_test(test_state_pool_exhausted),
 		cmocka_unit_test(test_result_pool_exhausted),
+		cmocka_unit_test(test_flow_shed),
 		cmocka_unit_test(test_packet_cap_detected),
 		cmocka_unit_test(test_packet_cap_gives_up),
 		cmocka_unit_test(test_end_mid_dpi),
