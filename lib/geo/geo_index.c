@@ -161,7 +161,7 @@ struct geo_build {
 	uint32_t n_answers, cap_answers;
 	struct geo_map by_key;      /* (merged) answer pair -> answer */
 	uint32_t *by_offset;        /* (one database) data record's offset -> answer + 1, 0: not met yet */
-	uint32_t n_by_offset;       /* the data section's size; 0: by_record instead */
+	uint32_t n_by_offset;       /* the data section's size (0 with by_record) */
 	struct geo_map by_record;   /* (one database whose data section is over GEO_BY_OFFSET_MAX) offset -> answer */
 	char **orgs;                /* the index's string pool, shared by all three builds */
 	size_t *orgs_len, *orgs_cap;
@@ -267,7 +267,7 @@ static int geo_build_record(struct geo_build *b, const struct geo_source *src, e
 		*id = b->by_offset[entry->offset] - 1;
 		return 0;
 	}
-	if (b->n_by_offset == 0 && b->by_record.slots != NULL && geo_map_get(&b->by_record, entry->offset, id))
+	if (b->by_record.slots != NULL && geo_map_get(&b->by_record, entry->offset, id))
 		return 0;
 	memset(&res, 0, sizeof(res));
 	rc = geo_fill(src, kind, entry, &res);
@@ -285,7 +285,7 @@ static int geo_build_record(struct geo_build *b, const struct geo_source *src, e
 		return -ENOMEM;
 	if (entry->offset < b->n_by_offset)
 		b->by_offset[entry->offset] = *id + 1;
-	else if (b->n_by_offset == 0 && b->by_record.slots != NULL && geo_map_put(&b->by_record, entry->offset, *id) != 0)
+	else if (b->by_record.slots != NULL && geo_map_put(&b->by_record, entry->offset, *id) != 0)
 		return -ENOMEM;
 	return 0;
 }

@@ -209,7 +209,7 @@ static void wl_first16_count(struct pt_workloads *ws, const uint8_t addr[16], ui
 	uint32_t from = wl_first16(addr), n = prefix_len >= 16 ? 1u : 1u << (16 - prefix_len);
 
 	for (uint32_t v = from; v < from + n; v++)
-		count[v] = (uint32_t)((int64_t)count[v] + delta);
+		count[v] += (uint32_t)delta;        /* -1 wraps to a decrement */
 }
 
 struct pt_workload *pt_workload_table_lookup(const struct pt_workload_table *t, uint8_t ip_version,
